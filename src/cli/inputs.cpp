@@ -1,0 +1,59 @@
+#include "cli/inputs.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include "util/files.hpp"
+
+namespace mage::cli {
+
+namespace {
+void usage(lang::Diagnostics& diags, std::string code, std::string message, std::string hint) {
+  diags.error(lang::Category::Usage, std::move(code), lang::Span{}, std::move(message), std::move(hint));
+}
+}  // namespace
+
+std::optional<lang::SourceFile> load_source(const std::string& path, lang::Diagnostics& diags) {
+  std::string error;
+  auto text = util::read_file(path, error);
+  if (!text) {
+    usage(diags, "usage.unreadable-file", error, "check the path of the mapper program");
+    return std::nullopt;
+  }
+  return lang::SourceFile(path, std::move(*text));
+}
+
+std::optional<mapping::MachineDesc> load_machine(const std::string& arg, lang::Diagnostics& diags) {
+  std::error_code ec;
+  bool is_file = arg.ends_with(".toml") || (std::filesystem::is_regular_file(arg, ec) && !mapping::machine_preset(arg));
+  if (!is_file) return mapping::parse_machine_spec(arg, diags);
+  std::string error;
+  auto text = util::read_file(arg, error);
+  if (!text) {
+    usage(diags, "usage.unreadable-file", error, "give a preset, a spec such as `nodes=2,gpus=4`, or a TOML file");
+    return std::nullopt;
+  }
+  return mapping::parse_machine_toml(*text, arg, diags);
+}
+
+std::optional<lang::AppSignature> load_app(const std::string& path, lang::Diagnostics& diags) {
+  std::string error;
+  auto text = util::read_file(path, error);
+  if (!text) {
+    usage(diags, "usage.unreadable-file", error, "give the path of an application description (TOML)");
+    return std::nullopt;
+  }
+  return lang::parse_app_signature(*text, path, diags);
+}
+
+bool use_color() { return ::isatty(STDERR_FILENO) && std::getenv("NO_COLOR") == nullptr; }
+
+void report_usage(const lang::Diagnostics& diags) {
+  std::fputs(lang::render_text(diags, nullptr, use_color()).c_str(), stderr);
+}
+
+}  // namespace mage::cli

@@ -1,0 +1,47 @@
+// The `mage` command line: option parsing only; every command's work lives in the core library.
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.hpp"
+#include "cli/inputs.hpp"
+
+int main(int argc, char** argv) {
+  using namespace mage::cli;
+  CLI::App app{"mage: find fast mappings for task-based parallel programs"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "mage 0.1.0");
+
+  CheckOptions check;
+  auto* c = app.add_subcommand("check", "Check a mapper program: syntax, names, kinds, rules; with --machine also evaluate it");
+  c->add_option("FILE", check.file, "mapper program")->required();
+  c->add_option("--machine", check.machine, "preset (p100x4, dgx-h100, cpu), spec (nodes=2,gpus=4,cpus=8) or TOML file");
+  c->add_option("--app", check.app, "application description (TOML) for task and region names");
+  c->add_option("--format", check.format, "output format")->check(CLI::IsMember({"text", "json"}));
+
+  FmtOptions fmt;
+  auto* f = app.add_subcommand("fmt", "Print a mapper program in canonical form");
+  f->add_option("FILE", fmt.file, "mapper program")->required();
+  auto* fcheck = f->add_flag("--check", fmt.check, "exit 1 if the file is not canonically formatted");
+  f->add_flag("--write,-w", fmt.write, "rewrite the file in place (atomically)")->excludes(fcheck);
+
+  MapOptions map;
+  auto* m = app.add_subcommand("map", "Show which processor each point of a launch is mapped to");
+  m->add_option("FILE", map.file, "mapper program")->required();
+  m->add_option("--machine", map.machine, "preset, spec (nodes=2,gpus=4,cpus=8,omps=2) or TOML file")->required();
+  m->add_option("--task", map.task, "task name")->required();
+  m->add_option("--domain", map.domain, "index launch domain, e.g. 8x4 (omit for a single launch)");
+  m->add_option("--parent-proc", map.parent_proc, "the parent task's processor as NODE,PROC");
+  m->add_option("--parent-kind", map.parent_kind, "the parent's processor kind (default: the task's kind)");
+  m->add_option("--app", map.app, "application description (TOML) giving the task's variants");
+  m->add_option("--format", map.format, "output format")->check(CLI::IsMember({"text", "json"}));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+  if (*c) return run_check(check);
+  if (*f) return run_fmt(fmt);
+  if (*m) return run_map(map);
+  return kExitUsage;
+}

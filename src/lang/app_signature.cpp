@@ -1,0 +1,220 @@
+#include "lang/app_signature.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <numeric>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <toml++/toml.h>
+
+namespace mage::lang {
+
+const TaskSignature* AppSignature::find_task(std::string_view task) const {
+  for (const auto& t : tasks)
+    if (t.name == task) return &t;
+  return nullptr;
+}
+
+namespace {
+
+std::string lowercase(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  std::iota(row.begin(), row.end(), std::size_t{0});
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+const char* type_name(toml::node_type t) {
+  switch (t) {
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a number";
+    case toml::node_type::boolean: return "a boolean";
+    default: return "a date or time";
+  }
+}
+
+// Reads the TOML form into an AppSignature, reporting every problem it finds with its position.
+class SignatureReader {
+ public:
+  SignatureReader(std::string_view text, const std::string& file, Diagnostics& diags)
+      : text_(text), file_(file), diags_(diags) {}
+
+  std::optional<AppSignature> read() {
+    toml::table root;
+    try {
+      root = toml::parse(text_, file_);
+    } catch (const toml::parse_error& e) {
+      fail("usage.app-signature-syntax", e.source(),
+           fmt::format("`{}` is not valid TOML: {}", file_, e.description()),
+           "fix the TOML syntax at this position");
+      return std::nullopt;
+    }
+    AppSignature app;
+    for (auto&& [key, node] : root) {
+      const std::string field(key.str());
+      if (field == "name") {
+        if (auto s = node.value<std::string>())
+          app.name = *s;
+        else
+          wrong_type(field, node, "a string");
+      } else if (field == "regions") {
+        for (auto& r : strings(field, node)) app.region_names.insert(std::move(r));
+      } else if (field == "tasks") {
+        read_tasks(node, app);
+      } else {
+        unknown_key(field, key.source(), {"name", "regions", "tasks"});
+      }
+    }
+    if (!ok_) return std::nullopt;
+    return app;
+  }
+
+ private:
+  void read_tasks(const toml::node& node, AppSignature& app) {
+    const toml::table* tasks = node.as_table();
+    if (!tasks) return wrong_type("tasks", node, "a table of tasks such as [tasks.stencil]");
+    for (auto&& [key, task_node] : *tasks) {
+      TaskSignature task{std::string(key.str()), {}, {}};
+      const std::string prefix = "tasks." + task.name;
+      const toml::table* table = task_node.as_table();
+      if (!table) {
+        wrong_type(prefix, task_node, "a table with `variants` and `regions`");
+        continue;
+      }
+      for (auto&& [field_key, value] : *table) {
+        const std::string field = prefix + "." + std::string(field_key.str());
+        if (field_key.str() == "variants")
+          task.variants = kinds(field, value);
+        else if (field_key.str() == "regions")
+          task.region_args = strings(field, value);
+        else
+          unknown_key(field, field_key.source(), {"variants", "regions"});
+      }
+      app.tasks.push_back(std::move(task));
+    }
+  }
+
+  std::vector<std::string> strings(const std::string& field, const toml::node& node) {
+    std::vector<std::string> out;
+    const toml::array* array = node.as_array();
+    if (!array) {
+      wrong_type(field, node, "an array of strings");
+      return out;
+    }
+    for (const toml::node& item : *array) {
+      if (auto s = item.value<std::string>())
+        out.push_back(*s);
+      else
+        wrong_type(field, item, "an array of strings");
+    }
+    return out;
+  }
+
+  std::vector<ProcKind> kinds(const std::string& field, const toml::node& node) {
+    const char* expected = "an array of processor kinds such as [\"CPU\", \"GPU\"]";
+    std::vector<ProcKind> out;
+    const toml::array* array = node.as_array();
+    if (!array) {
+      wrong_type(field, node, expected);
+      return out;
+    }
+    for (const toml::node& item : *array) {
+      auto s = item.value<std::string>();
+      if (!s) {
+        wrong_type(field, item, expected);
+      } else if (auto k = parse_proc_kind(*s)) {
+        out.push_back(*k);
+      } else {
+        fail("usage.app-signature-field", item.source(),
+             fmt::format("`{}`: field `{}` lists `{}`, which is not a processor kind", file_, field, *s),
+             "processor kinds are CPU, GPU, OMP, IO, PY and PROC");
+      }
+    }
+    return out;
+  }
+
+  void wrong_type(const std::string& field, const toml::node& node, const char* expected) {
+    fail("usage.app-signature-field", node.source(),
+         fmt::format("`{}`: field `{}` must be {}, found {}", file_, field, expected, type_name(node.type())),
+         "write `regions = [\"a\", ...]` at the top and, per task, `variants = [\"CPU\", \"GPU\"]` and "
+         "`regions = [...]` under `[tasks.NAME]`");
+  }
+
+  void unknown_key(const std::string& field, const toml::source_region& where,
+                   std::vector<std::string> known) {
+    std::string leaf = field.substr(field.rfind('.') + 1);
+    auto close = did_you_mean(leaf, known);
+    fail("usage.app-signature-field", where,
+         fmt::format("`{}`: unknown field `{}`{}", file_, field,
+                     close ? fmt::format("; did you mean `{}`?", *close) : ""),
+         fmt::format("the fields here are {}", fmt::join(known, ", ")));
+  }
+
+  void fail(const char* code, const toml::source_region& where, std::string message, std::string hint) {
+    ok_ = false;
+    Diagnostic d{Severity::Error, Category::Usage, code, span_at(where), std::move(message), std::move(hint), {}, file_};
+    diags_.add(std::move(d));
+  }
+
+  // toml++ gives 1-based line and column; the byte offset is recomputed from the text.
+  Span span_at(const toml::source_region& where) const {
+    const auto& b = where.begin;
+    if (b.line == 0) return Span{};
+    std::size_t offset = 0;
+    for (std::uint32_t line = 1; line < b.line && offset < text_.size(); ++offset)
+      if (text_[offset] == '\n') ++line;
+    offset = std::min(offset + b.column - 1, text_.size());
+    std::uint32_t length =
+        where.end.line == b.line && where.end.column > b.column ? where.end.column - b.column : 1;
+    return Span{Location{b.line, b.column, static_cast<std::uint32_t>(offset)}, length};
+  }
+
+  std::string_view text_;
+  const std::string& file_;
+  Diagnostics& diags_;
+  bool ok_ = true;
+};
+
+}  // namespace
+
+std::optional<AppSignature> parse_app_signature(std::string_view toml_text, const std::string& file_name,
+                                                Diagnostics& diags) {
+  return SignatureReader(toml_text, file_name, diags).read();
+}
+
+std::optional<std::string> did_you_mean(std::string_view name, const std::vector<std::string>& candidates) {
+  const std::string lower = lowercase(name);
+  const std::size_t limit = std::max<std::size_t>(1, name.size() / 3);
+  const std::string* best = nullptr;
+  std::size_t best_distance = limit + 1;
+  for (const auto& c : candidates) {
+    if (c == name) continue;  // the name itself is no suggestion
+    std::size_t d = edit_distance(lower, lowercase(c));
+    if (d < best_distance) {
+      best = &c;
+      best_distance = d;
+    }
+  }
+  if (!best) return std::nullopt;
+  return *best;
+}
+
+}  // namespace mage::lang

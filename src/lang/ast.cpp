@@ -1,0 +1,61 @@
+#include "lang/ast.hpp"
+
+#include <array>
+#include <string_view>
+
+#include "lang/kinds.hpp"
+
+namespace mage::lang {
+
+const char* statement_keyword(StmtKind k) {
+  switch (k) {
+    case StmtKind::Task: return "Task";
+    case StmtKind::Region: return "Region";
+    case StmtKind::Layout: return "Layout";
+    case StmtKind::InstanceLimit: return "InstanceLimit";
+    case StmtKind::CollectMemory: return "CollectMemory";
+    case StmtKind::IndexTaskMap: return "IndexTaskMap";
+    case StmtKind::SingleTaskMap: return "SingleTaskMap";
+    case StmtKind::ControlReplicate: return "ControlReplicate";
+    case StmtKind::Assign: return "assignment";
+    case StmtKind::Def: return "def";
+    case StmtKind::Return: return "return";
+    case StmtKind::Print: return "print";
+  }
+  return "";
+}
+
+const char* to_string(LayoutWord w) {
+  switch (w) {
+    case LayoutWord::SOA: return "SOA";
+    case LayoutWord::AOS: return "AOS";
+    case LayoutWord::C_order: return "C_order";
+    case LayoutWord::F_order: return "F_order";
+    case LayoutWord::Align: return "Align";
+    case LayoutWord::Compact: return "Compact";
+    case LayoutWord::Exact: return "Exact";
+  }
+  return "";
+}
+
+bool is_type_name(const std::string& name) {
+  static constexpr std::array<std::string_view, 6> kTypes = {"int", "bool", "IPoint", "ISpace", "MSpace", "Task"};
+  for (auto t : kTypes)
+    if (t == name) return true;
+  return false;
+}
+
+bool is_proc_kind_name(const std::string& name) { return parse_proc_kind(name).has_value(); }
+bool is_mem_kind_name(const std::string& name) { return parse_mem_kind(name).has_value(); }
+
+bool is_reserved_word(const std::string& name) {
+  static constexpr std::array<std::string_view, 24> kWords = {
+      "Task",  "Region", "Layout", "InstanceLimit", "CollectMemory", "IndexTaskMap", "SingleTaskMap",
+      "ControlReplicate", "def", "return", "print", "tuple", "for", "in", "True", "False", "Machine",
+      "SOA", "AOS", "C_order", "F_order", "Compact", "Exact", "Align"};
+  for (auto w : kWords)
+    if (w == name) return true;
+  return is_type_name(name) || is_proc_kind_name(name) || is_mem_kind_name(name);
+}
+
+}  // namespace mage::lang
