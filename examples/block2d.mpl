@@ -13,8 +13,8 @@ def block(IPoint x, ISpace extent, MSpace m, int dim, int mdim) {
 }
 
 def hierarchical_block(Task task) {
-    m_3d = m_2d.auto_split(0, task.ispace);                   # nodes -> a 2-D grid of nodes
-    m_4d = m_3d.auto_split(2, task.ispace / m_3d[:-1]);       # GPUs -> a 2-D grid per node
+    m_3d = m_2d.auto_split(0, task.ispace);  # nodes -> a 2-D grid of nodes
+    m_4d = m_3d.auto_split(2, task.ispace / m_3d[:-1]);  # GPUs -> a 2-D grid per node
     per_node = task.ispace / m_4d[:2];
     upper = tuple(block(task.ipoint, task.ispace, m_4d, i, i) for i in (0, 1));
     local = task.ipoint % per_node;

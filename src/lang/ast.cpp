@@ -2,7 +2,9 @@
 
 #include <array>
 #include <string_view>
+#include <unordered_map>
 
+#include "lang/builtins.hpp"
 #include "lang/kinds.hpp"
 
 namespace mage::lang {
@@ -36,6 +38,48 @@ const char* to_string(LayoutWord w) {
     case LayoutWord::Exact: return "Exact";
   }
   return "";
+}
+
+namespace {
+
+class Interner {
+ public:
+  explicit Interner(std::vector<std::string>& symbols) : symbols_(symbols) {
+    for (std::size_t i = 0; i < symbols_.size(); ++i) ids_.emplace(symbols_[i], static_cast<std::int32_t>(i));
+  }
+  std::int32_t operator()(const std::string& name) {
+    auto [it, fresh] = ids_.emplace(name, static_cast<std::int32_t>(symbols_.size()));
+    if (fresh) symbols_.push_back(name);
+    return it->second;
+  }
+  void expr(Expr& e) {
+    if (e.kind == ExprKind::Name || e.kind == ExprKind::Comprehension) e.symbol = (*this)(e.text);
+    if (e.kind == ExprKind::Attribute) {
+      const BuiltinInfo* b = find_builtin(e.text);
+      e.symbol = b ? static_cast<std::int32_t>(b - builtins().data()) : -1;
+    }
+    for (auto& c : e.children)
+      if (c) expr(*c);
+  }
+  void stmt(Stmt& s) {
+    if (s.kind == StmtKind::Assign || s.kind == StmtKind::Def) s.name.symbol = (*this)(s.name.name);
+    if (s.kind == StmtKind::IndexTaskMap || s.kind == StmtKind::SingleTaskMap) s.func.symbol = (*this)(s.func.name);
+    for (auto& p : s.params) p.name.symbol = (*this)(p.name.name);
+    if (s.value) expr(*s.value);
+    for (auto& a : s.args) expr(*a);
+    for (auto& b : s.body) stmt(b);
+  }
+
+ private:
+  std::vector<std::string>& symbols_;
+  std::unordered_map<std::string, std::int32_t> ids_;
+};
+
+}  // namespace
+
+void intern_symbols(Program& program) {
+  Interner intern(program.symbols);
+  for (auto& s : program.statements) intern.stmt(s);
 }
 
 bool is_type_name(const std::string& name) {

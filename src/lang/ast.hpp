@@ -18,6 +18,7 @@ namespace mage::lang {
 struct Ident {
   std::string name;
   Span span;
+  std::int32_t symbol = -1;  // index into Program::symbols (names of values only)
 };
 
 enum class ExprKind {
@@ -46,6 +47,9 @@ struct Expr {
   Tok op = Tok::End;
   std::string text;
   Span name_span;  // the property name of an Attribute, the variable of a Comprehension
+  // Name and Comprehension: index of `text` in Program::symbols; Attribute: index of the property or
+  // method in lang::builtins(), -1 if `text` names none.
+  std::int32_t symbol = -1;
   std::vector<std::unique_ptr<Expr>> children;
 };
 using ExprPtr = std::unique_ptr<Expr>;
@@ -113,7 +117,13 @@ struct Stmt {
 struct Program {
   std::vector<Stmt> statements;
   std::vector<Comment> comments;
+  // Every name a value can be bound to or read by, interned so that evaluation compares integers.
+  std::vector<std::string> symbols;
 };
+
+// Fills Program::symbols and the `symbol` fields of names, variables, parameters, assignments and
+// functions. The parser calls it; a program built by hand calls it before evaluation.
+void intern_symbols(Program& program);
 
 const char* statement_keyword(StmtKind k);
 const char* to_string(LayoutWord w);

@@ -51,6 +51,7 @@ class Parser {
       }
       if (pos_ == start) ++pos_;  // always make progress
     }
+    intern_symbols(program);
     return program;
   }
 

@@ -147,36 +147,54 @@ std::string show(const Value& v) {
 // ---- interpreter -----------------------------------------------------------------------------------
 
 struct Interpreter::Frame {
-  std::vector<std::pair<std::string_view, Value>> vars;  // searched from the back: inner bindings first
-  const Value* find(std::string_view name) const {
+  std::vector<std::pair<std::int32_t, Value>> vars;  // searched from the back: inner bindings first
+  const Value* find(std::int32_t symbol) const {
     for (auto it = vars.rbegin(); it != vars.rend(); ++it)
-      if (it->first == name) return &it->second;
+      if (it->first == symbol) return &it->second;
     return nullptr;
   }
-  void assign(std::string_view name, Value v) {
+  void assign(std::int32_t symbol, Value v) {
     for (auto it = vars.rbegin(); it != vars.rend(); ++it)
-      if (it->first == name) {
+      if (it->first == symbol) {
         it->second = std::move(v);
         return;
       }
-    vars.emplace_back(name, std::move(v));
+    vars.emplace_back(symbol, std::move(v));
   }
 };
 
 Interpreter::Interpreter(const lang::Program& program, const MachineDesc& machine)
     : program_(program), machine_(machine) {
+  const auto& symbols = program_.symbols;
+  globals_.resize(symbols.size());
+  functions_.assign(symbols.size(), nullptr);
+  builtin_values_.resize(symbols.size());
+  for (std::size_t i = 0; i < symbols.size(); ++i) {
+    if (auto k = parse_proc_kind(symbols[i])) builtin_values_[i] = *k;
+    if (auto k = parse_mem_kind(symbols[i])) builtin_values_[i] = *k;
+    if (symbols[i] == lang::kMachineBuiltin) machine_symbol_ = static_cast<std::int32_t>(i);
+  }
   for (const Stmt& s : program_.statements)
-    if (s.kind == StmtKind::Def) functions_.emplace(s.name.name, &s);
+    if (s.kind == StmtKind::Def && s.name.symbol >= 0) functions_[static_cast<std::size_t>(s.name.symbol)] = &s;
 }
 
+namespace {
+std::int32_t find_symbol(const lang::Program& p, std::string_view name) {
+  for (std::size_t i = 0; i < p.symbols.size(); ++i)
+    if (p.symbols[i] == name) return static_cast<std::int32_t>(i);
+  return -1;
+}
+}  // namespace
+
 const Stmt* Interpreter::function(std::string_view name) const {
-  auto it = functions_.find(std::string(name));
-  return it == functions_.end() ? nullptr : it->second;
+  std::int32_t s = find_symbol(program_, name);
+  return s < 0 ? nullptr : functions_[static_cast<std::size_t>(s)];
 }
 
 const Value* Interpreter::global(std::string_view name) const {
-  auto it = globals_.find(std::string(name));
-  return it == globals_.end() ? nullptr : &it->second;
+  std::int32_t s = find_symbol(program_, name);
+  if (s < 0 || !globals_[static_cast<std::size_t>(s)]) return nullptr;
+  return &*globals_[static_cast<std::size_t>(s)];
 }
 
 bool Interpreter::evaluate_globals(lang::Diagnostics& diags) {
@@ -188,7 +206,7 @@ bool Interpreter::evaluate_globals(lang::Diagnostics& diags) {
     Frame frame;
     try {
       if (s.kind == StmtKind::Assign)
-        globals_[s.name.name] = eval(*s.value, frame);
+        globals_[static_cast<std::size_t>(s.name.symbol)] = eval(*s.value, frame);
       else
         run_print(s, frame);
     } catch (const EvalError& e) {
@@ -255,12 +273,12 @@ Value Interpreter::call_function(const Stmt& def, std::vector<Value> args, const
                        expected, type_name(a), show(a)),
            fmt::format("pass {} as argument {}, or change the parameter's type", expected, i + 1));
     }
-    frame.vars.emplace_back(p.name.name, std::move(args[i]));
+    frame.vars.emplace_back(p.name.symbol, std::move(args[i]));
   }
   try {
     for (const Stmt& s : def.body) {
       switch (s.kind) {
-        case StmtKind::Assign: frame.assign(s.name.name, eval(*s.value, frame)); break;
+        case StmtKind::Assign: frame.assign(s.name.symbol, eval(*s.value, frame)); break;
         case StmtKind::Print: run_print(s, frame); break;
         case StmtKind::Return: {
           Value v = eval(*s.value, frame);
@@ -330,13 +348,26 @@ Value Interpreter::eval(const Expr& e, Frame& f) {
 }
 
 Value Interpreter::eval_name(const Expr& e, Frame& f) {
-  if (const Value* v = f.find(e.text)) return *v;
-  if (auto it = globals_.find(e.text); it != globals_.end()) return it->second;
-  if (auto it = functions_.find(e.text); it != functions_.end()) return FunctionRef{it->second};
-  if (auto k = parse_proc_kind(e.text)) return *k;
-  if (auto k = parse_mem_kind(e.text)) return *k;
+  if (const Value* v = f.find(e.symbol)) return *v;
+  if (e.symbol >= 0) {
+    auto i = static_cast<std::size_t>(e.symbol);
+    if (globals_[i]) return *globals_[i];
+    if (functions_[i]) return FunctionRef{functions_[i]};
+    if (builtin_values_[i]) return *builtin_values_[i];
+  }
   fail(e.span, "eval.undefined-name", fmt::format("`{}` is not defined", e.text),
        "assign it before use, or check the spelling");
+}
+
+const Value& Interpreter::eval_ref(const Expr& e, Frame& f, Value& storage) {
+  // Reading a variable needs no copy: `x[0]` and `m.size` on a name borrow the stored value.
+  if (e.kind == ExprKind::Name && e.symbol >= 0) {
+    step(e);
+    if (const Value* v = f.find(e.symbol)) return *v;
+    if (const auto& g = globals_[static_cast<std::size_t>(e.symbol)]) return *g;
+  }
+  storage = eval(e, f);
+  return storage;
 }
 
 Value Interpreter::eval_unary(const Expr& e, Frame& f) {
@@ -442,11 +473,27 @@ std::pair<std::int64_t, std::int64_t> slice_bounds(std::optional<std::int64_t> l
 
 }  // namespace
 
+const std::vector<std::int64_t>* Interpreter::borrow_extents(const Expr& e, Frame& f, Value& storage) {
+  // `m.size`, `task.ipoint` and `task.ispace` read in place, without building a tuple to index once.
+  if (e.kind != ExprKind::Attribute || e.symbol < 0) return nullptr;
+  lang::Builtin id = lang::builtins()[static_cast<std::size_t>(e.symbol)].id;
+  if (id != lang::Builtin::Size && id != lang::Builtin::IPoint && id != lang::Builtin::ISpace) return nullptr;
+  const Value& recv = eval_ref(*e.children[0], f, storage);
+  if (auto* m = std::get_if<MachineSpace>(&recv); m && id == lang::Builtin::Size) return &m->size();
+  if (auto* t = std::get_if<Tuple>(&recv); t && id == lang::Builtin::Size) return &t->items;
+  if (auto* t = std::get_if<TaskRef>(&recv); t && id != lang::Builtin::Size)
+    return id == lang::Builtin::IPoint ? &t->task->ipoint : &t->task->ispace;
+  return nullptr;
+}
+
 Value Interpreter::eval_index(const Expr& e, Frame& f) {
   const Expr& base_expr = *e.children[0];
-  Value base = eval(base_expr, f);
   std::size_t nitems = e.children.size() - 1;
   const Expr& first = *e.children[1];
+  Value storage;
+  const std::vector<std::int64_t>* borrowed = borrow_extents(base_expr, f, storage);
+  Value base_storage;
+  const Value& base = borrowed ? storage : eval_ref(base_expr, f, base_storage);
 
   auto slice_of = [&](const std::vector<std::int64_t>& items) -> Value {
     std::optional<std::int64_t> lo, hi;
@@ -456,20 +503,22 @@ Value Interpreter::eval_index(const Expr& e, Frame& f) {
     return Tuple{std::vector<std::int64_t>(items.begin() + a, items.begin() + b)};
   };
 
-  if (auto* t = std::get_if<Tuple>(&base)) {
+  const Tuple* tuple = borrowed ? nullptr : std::get_if<Tuple>(&base);
+  if (borrowed || tuple) {
+    const std::vector<std::int64_t>& items = borrowed ? *borrowed : tuple->items;
     if (nitems != 1)
       fail(e.span, "eval.bad-index", fmt::format("a tuple takes one index, but {} were given", nitems),
            "index a tuple as `t[i]` or slice it as `t[a:b]`");
-    if (first.kind == ExprKind::Slice) return slice_of(t->items);
+    if (first.kind == ExprKind::Slice) return slice_of(items);
     std::int64_t i = as_int(eval(first, f), first, "a tuple index");
-    auto n = static_cast<std::int64_t>(t->items.size());
+    auto n = static_cast<std::int64_t>(items.size());
     std::int64_t k = i < 0 ? i + n : i;
     if (k < 0 || k >= n)
       fail(first.span, "eval.index-out-of-range",
            fmt::format("index {} is outside {} {}, which has {} element{}", i, describe_expr(base_expr, "the tuple"),
-                       show(base), n, n == 1 ? "" : "s"),
+                       show_tuple(items), n, n == 1 ? "" : "s"),
            n == 0 ? "the tuple is empty" : fmt::format("use an index from 0 to {} (or -{} to -1)", n - 1, n));
-    return t->items[static_cast<std::size_t>(k)];
+    return items[static_cast<std::size_t>(k)];
   }
   auto* space = std::get_if<MachineSpace>(&base);
   if (!space) type_error(base_expr, "the indexed value", "a machine space or a tuple", base);
@@ -526,8 +575,9 @@ Value Interpreter::eval_index(const Expr& e, Frame& f) {
 }
 
 Value Interpreter::eval_attribute(const Expr& e, Frame& f) {
-  Value base = eval(*e.children[0], f);
-  const lang::BuiltinInfo* b = lang::find_builtin(e.text);
+  Value storage;
+  const Value& base = eval_ref(*e.children[0], f, storage);
+  const lang::BuiltinInfo* b = e.symbol >= 0 ? &lang::builtins()[static_cast<std::size_t>(e.symbol)] : nullptr;
   if (!b || b->is_method)
     fail(e.name_span, "eval.unknown-property",
          b ? fmt::format("`{}` is a method: call it as `{}`", e.text, b->signature)
@@ -573,7 +623,7 @@ Value Interpreter::eval_attribute(const Expr& e, Frame& f) {
 Value Interpreter::eval_call(const Expr& e, Frame& f) {
   const Expr& callee = *e.children[0];
   if (callee.kind == ExprKind::Attribute) return eval_method(e, f);
-  if (callee.text == lang::kMachineBuiltin && !f.find(callee.text) && !globals_.count(callee.text)) {
+  if (callee.symbol >= 0 && callee.symbol == machine_symbol_) {  // `Machine` is reserved: never rebound
     if (e.children.size() != 2)
       fail(e.span, "eval.arity", "`Machine` takes one processor kind", "write e.g. `Machine(GPU)`");
     Value k = eval(*e.children[1], f);
@@ -591,6 +641,8 @@ Value Interpreter::eval_call(const Expr& e, Frame& f) {
   if (!ref) type_error(callee, "the called value", "a function", fn);
   std::vector<Value> args;
   std::vector<const Expr*> arg_exprs;
+  args.reserve(e.children.size() - 1);
+  arg_exprs.reserve(e.children.size() - 1);
   for (std::size_t i = 1; i < e.children.size(); ++i) {
     args.push_back(eval(*e.children[i], f));
     arg_exprs.push_back(e.children[i].get());
@@ -600,7 +652,7 @@ Value Interpreter::eval_call(const Expr& e, Frame& f) {
 
 Value Interpreter::eval_method(const Expr& e, Frame& f) {
   const Expr& attr = *e.children[0];
-  const lang::BuiltinInfo* b = lang::find_builtin(attr.text);
+  const lang::BuiltinInfo* b = attr.symbol >= 0 ? &lang::builtins()[static_cast<std::size_t>(attr.symbol)] : nullptr;
   if (!b || !b->is_method)
     fail(attr.name_span, "eval.unknown-method",
          b ? fmt::format("`{}` is a property, not a method: write it without `( )`", attr.text)
@@ -613,10 +665,15 @@ Value Interpreter::eval_method(const Expr& e, Frame& f) {
          fmt::format("`{}` takes {} argument{}, but {} {} given", attr.text, b->arity, b->arity == 1 ? "" : "s", nargs,
                      nargs == 1 ? "was" : "were"),
          fmt::format("call it as `{}`", b->signature));
-  Value recv = eval(*attr.children[0], f);
+  Value storage;
+  const Value& recv = eval_ref(*attr.children[0], f, storage);
   std::vector<Value> args;
+  args.reserve(nargs);
   for (std::size_t i = 1; i < e.children.size(); ++i) args.push_back(eval(*e.children[i], f));
-  auto int_arg = [&](std::size_t i) { return as_int(args[i], *e.children[i + 1], fmt::format("argument {} of `{}`", i + 1, attr.text)); };
+  auto int_arg = [&](std::size_t i) {
+    if (auto* v = std::get_if<std::int64_t>(&args[i])) return *v;
+    return as_int(args[i], *e.children[i + 1], fmt::format("argument {} of `{}`", i + 1, attr.text));
+  };
   auto tuple_arg = [&](std::size_t i) -> const Tuple& {
     auto* t = std::get_if<Tuple>(&args[i]);
     if (!t) type_error(*e.children[i + 1], fmt::format("argument {} of `{}`", i + 1, attr.text), "a tuple", args[i]);
@@ -652,10 +709,20 @@ Value Interpreter::eval_method(const Expr& e, Frame& f) {
       case lang::Builtin::Swap: return space->swap(int_arg(0), int_arg(1));
       case lang::Builtin::Slice: return space->slice(int_arg(0), int_arg(1), int_arg(2));
       case lang::Builtin::Reverse: return space->reverse(int_arg(0));
-      case lang::Builtin::BalanceSplit: return space->balance_split(int_arg(0), int_arg(1));
+      case lang::Builtin::BalanceSplit:
       case lang::Builtin::AutoSplit:
-      case lang::Builtin::Decompose: return space->auto_split(int_arg(0), tuple_arg(1).items);
-      case lang::Builtin::GreedySplit: return space->greedy_split(int_arg(0), tuple_arg(1).items);
+      case lang::Builtin::Decompose:
+      case lang::Builtin::GreedySplit: {
+        bool balance = b->id == lang::Builtin::BalanceSplit;
+        SplitKey key{*space, static_cast<int>(b->id), int_arg(0),
+                     balance ? std::vector<std::int64_t>{int_arg(1)} : tuple_arg(1).items};
+        if (auto it = split_cache_.find(key); it != split_cache_.end()) return it->second;
+        MachineSpace result = balance ? space->balance_split(key.dim, key.args[0])
+                              : b->id == lang::Builtin::GreedySplit ? space->greedy_split(key.dim, key.args)
+                                                                      : space->auto_split(key.dim, key.args);
+        if (split_cache_.size() < 4096) split_cache_.emplace(std::move(key), result);
+        return result;
+      }
       default: break;
     }
   } catch (const SpaceError& err) {
@@ -678,7 +745,7 @@ Value Interpreter::eval_comprehension(const Expr& e, Frame& f) {
   Tuple out;
   out.items.reserve(t->items.size());
   for (auto x : t->items) {
-    f.vars.emplace_back(e.text, x);
+    f.vars.emplace_back(e.symbol, x);
     Value v;
     try {
       v = eval(*e.children[0], f);

@@ -8,6 +8,9 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <map>
+#include <optional>
+#include <tuple>
 #include <unordered_map>
 #include <variant>
 
@@ -46,6 +49,8 @@ class Interpreter {
   struct Frame;
   Value eval(const lang::Expr& e, Frame& f);
   Value eval_name(const lang::Expr& e, Frame& f);
+  const Value& eval_ref(const lang::Expr& e, Frame& f, Value& storage);
+  const std::vector<std::int64_t>* borrow_extents(const lang::Expr& e, Frame& f, Value& storage);
   Value eval_unary(const lang::Expr& e, Frame& f);
   Value eval_binary(const lang::Expr& e, Frame& f);
   Value eval_tuple(const lang::Expr& e, Frame& f);
@@ -60,10 +65,28 @@ class Interpreter {
   std::int64_t as_int(const Value& v, const lang::Expr& where, std::string_view what);
   void step(const lang::Expr& where);
 
+  // Splits of a space by an iteration space (auto_split and friends) are pure and costly to search, and
+  // mapping functions repeat them for every point: remember them per receiver object and arguments.
+  struct SplitKey {
+    MachineSpace receiver;  // held so that its identity cannot be reused by another space
+    int method;
+    std::int64_t dim;
+    std::vector<std::int64_t> args;
+    bool operator<(const SplitKey& o) const {
+      return std::tie(method, dim, args) < std::tie(o.method, o.dim, o.args) ||
+             (std::tie(method, dim, args) == std::tie(o.method, o.dim, o.args) &&
+              std::less<const void*>()(receiver.identity(), o.receiver.identity()));
+    }
+  };
+  std::map<SplitKey, MachineSpace> split_cache_;
+
   const lang::Program& program_;
   const MachineDesc& machine_;
-  std::unordered_map<std::string, Value> globals_;
-  std::unordered_map<std::string, const lang::Stmt*> functions_;
+  // Indexed by symbol (lang::Program::symbols): evaluation never compares strings.
+  std::vector<std::optional<Value>> globals_;
+  std::vector<const lang::Stmt*> functions_;
+  std::vector<std::optional<Value>> builtin_values_;  // processor and memory kind names
+  std::int32_t machine_symbol_ = -1;
   std::function<void(const std::string&)> print_;
   std::int64_t steps_ = 0;
   int depth_ = 0;

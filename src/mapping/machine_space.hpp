@@ -75,6 +75,8 @@ class MachineSpace {
 
   // Structural identity (same base and same chain of transformations).
   friend bool operator==(const MachineSpace& a, const MachineSpace& b);
+  // Object identity: copies of one space share it. Lets callers memoise transformations of a space.
+  const void* identity() const { return chain_.get(); }
 
  private:
   struct Chain;

@@ -373,8 +373,8 @@ const Expected<ProcessorSet>& Policy::map_index_point(const TaskContext& task, P
                              "map the task to a processor kind the machine has");
     return *scratch_;
   }
-  const Stmt* rule = index_map_rule(task.name, kind);
   auto compute = [&]() -> Expected<ProcessorSet> {
+    const Stmt* rule = index_map_rule(task.name, kind);
     return rule ? evaluate_mapping(rule, task, kind, true) : Expected<ProcessorSet>(default_index_point(task, kind));
   };
   if (volume > kMaxCachedLaunchVolume) {

@@ -1,0 +1,222 @@
+// The `mage` program as a user runs it: exit codes, text and JSON output, files it rewrites, and the
+// examples shipped in examples/ and docs/.
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Result {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("mage-cli-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  fs::path write(const std::string& name, const std::string& text) {
+    fs::path p = dir_ / name;
+    std::ofstream(p, std::ios::binary) << text;
+    return p;
+  }
+
+  // Runs `mage ARGS` with NO_COLOR, capturing stdout, stderr and the exit code.
+  Result mage(const std::string& args) {
+    fs::path out = dir_ / "stdout", err = dir_ / "stderr";
+    std::string cmd = "cd '" + std::string(MAGE_SOURCE_DIR) + "' && NO_COLOR=1 '" + MAGE_BINARY + "' " + args +
+                      " >'" + out.string() + "' 2>'" + err.string() + "'";
+    int status = std::system(cmd.c_str());
+    return Result{WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(Cli, CheckCleanProgramExitsZero) {
+  auto r = mage("check examples/stencil.mpl --machine p100x4 --app examples/stencil.app.toml");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("0 errors, 0 warnings"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, CheckReportsEverySyntaxErrorWithCaret) {
+  auto f = write("bad.mpl", "Task * GPU\nRegion * * GPU FBMEM;\ndef f(Task t): return 1;\nx = (1, 2;\n");
+  auto r = mage("check " + f.string());
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("bad.mpl:1:11: error: expected `;`"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("bad.mpl:3:14: error:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("no colon"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("bad.mpl:4:10: error:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("    1 | Task * GPU\n      |           ^"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("3 errors"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, CheckJsonListsDiagnostics) {
+  auto f = write("w.mpl", "Task * GPU;\nTask * CPU;\nRegion * * GPU FBMEMM;\n");
+  auto r = mage("check " + f.string() + " --format json");
+  EXPECT_EQ(r.code, 1);
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["ok"], false);
+  EXPECT_EQ(j["errors"], 1);
+  EXPECT_EQ(j["warnings"], 1);
+  bool saw_error = false;
+  for (const auto& d : j["diagnostics"]) {
+    for (const char* key : {"severity", "line", "column", "message", "hint", "code", "category"})
+      EXPECT_TRUE(d.contains(key)) << key;
+    if (d["severity"] == "error") {
+      saw_error = true;
+      EXPECT_EQ(d["line"], 3);
+      EXPECT_EQ(d["column"], 16);
+      EXPECT_NE(d["hint"].get<std::string>().find("FBMEM"), std::string::npos) << d.dump();
+    }
+  }
+  EXPECT_TRUE(saw_error);
+}
+
+TEST_F(Cli, CheckWithMachineEvaluatesGlobals) {
+  auto f = write("e.mpl", "m = Machine(GPU).split(1, 3);\n");
+  auto r = mage("check " + f.string() + " --machine nodes=1,gpus=4");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("e.mpl:1:27: error:"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, BadInputsAreUsageErrors) {
+  auto missing = mage("check no/such/file.mpl");
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_NE(missing.err.find("no/such/file.mpl"), std::string::npos) << missing.err;
+  auto preset = mage("check examples/stencil.mpl --machine p200x9");
+  EXPECT_EQ(preset.code, 2);
+  EXPECT_NE(preset.err.find("unknown machine `p200x9`"), std::string::npos) << preset.err;
+  auto spec = mage("check examples/stencil.mpl --machine nodes=2,tpus=4");
+  EXPECT_EQ(spec.code, 2);
+  EXPECT_NE(spec.err.find("tpus"), std::string::npos) << spec.err;
+  auto toml = write("m.toml", "nodes = [\n");
+  auto bad_toml = mage("check examples/stencil.mpl --machine " + toml.string());
+  EXPECT_EQ(bad_toml.code, 2);
+  EXPECT_NE(bad_toml.err.find("m.toml:"), std::string::npos) << bad_toml.err;
+  auto app = write("a.toml", "[tasks.stencil]\nvariants = [\"TPU\"]\n");
+  auto bad_app = mage("check examples/stencil.mpl --app " + app.string());
+  EXPECT_EQ(bad_app.code, 2);
+  EXPECT_NE(bad_app.err.find("a.toml:2:"), std::string::npos) << bad_app.err;
+  EXPECT_EQ(mage("map examples/stencil.mpl --machine p100x4 --task stencil --domain 4x0").code, 2);
+  EXPECT_EQ(mage("frobnicate").code, 2);
+}
+
+TEST_F(Cli, MachineFromToml) {
+  auto toml = write("m.toml", "name = \"two\"\nnodes = 2\n[processors]\ngpu = 2\ncpu = 4\n");
+  auto r = mage("map examples/stencil.mpl --machine " + toml.string() + " --task stencil --domain 4 --format json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["points"][3]["node"], 1);
+  EXPECT_EQ(j["points"][3]["proc"], 1);
+}
+
+TEST_F(Cli, FmtCheckWriteAndRefusal) {
+  auto f = write("f.mpl", "Task  *   GPU,CPU ;  # keep me\nx=(1,2) ;\n");
+  EXPECT_EQ(mage("fmt --check " + f.string()).code, 1);
+  auto printed = mage("fmt " + f.string());
+  EXPECT_EQ(printed.code, 0);
+  EXPECT_EQ(printed.out, "Task * GPU, CPU;  # keep me\nx = (1, 2);\n");
+  EXPECT_EQ(mage("fmt --write " + f.string()).code, 0);
+  EXPECT_EQ(slurp(f), printed.out);
+  EXPECT_EQ(mage("fmt --check " + f.string()).code, 0);
+  // A file that does not parse is left exactly as it was.
+  auto bad = write("bad.mpl", "Task * GPU\n");
+  EXPECT_EQ(mage("fmt --write " + bad.string()).code, 1);
+  EXPECT_EQ(slurp(bad), "Task * GPU\n");
+}
+
+TEST_F(Cli, MapTextShowsTableLoadAndGrid) {
+  auto r = mage("map examples/block2d.mpl --machine nodes=2,gpus=4,cpus=8,omps=2 --task work --domain 8x4");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("index launch over 8x4 (32 points) on GPU, mapped by `hierarchical_block`"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("node 1: GPU0=4 GPU1=4 GPU2=4 GPU3=4"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("    7  1.1 1.1 1.3 1.3"), std::string::npos) << r.out;
+}
+
+TEST_F(Cli, MapJsonGivesNodeAndProcessorPerPoint) {
+  auto r = mage("map examples/block2d.mpl --machine nodes=2,gpus=4,cpus=8,omps=2 --task work --domain 8x4 --format json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["points"].size(), 32u);
+  // Rows 0-3 on node 0 and 4-7 on node 1; each node's 4x4 block split 2x2 over its GPUs.
+  for (const auto& p : j["points"]) {
+    int i = p["point"][0], k = p["point"][1];
+    EXPECT_EQ(p["node"], i / 4) << p.dump();
+    EXPECT_EQ(p["proc"], (i % 4) / 2 + 2 * (k / 2)) << p.dump();
+  }
+}
+
+TEST_F(Cli, MapSingleLaunchWithParent) {
+  auto r = mage("map examples/distal_gemm.mpl --machine nodes=2,gpus=4,cpus=8,omps=2 --task task_4 "
+                "--parent-proc 1,3 --format json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["launch"], "single");
+  EXPECT_EQ(j["points"][0]["node"], 1);
+  EXPECT_EQ(j["points"][0]["proc"], 3);
+}
+
+TEST_F(Cli, MapEvaluationErrorExplainsOnce) {
+  auto f = write("oob.mpl", "m = Machine(GPU);\ndef f(Task task) {\n    return m[0, task.ipoint[0]];\n}\nIndexTaskMap t f;\n");
+  auto r = mage("map " + f.string() + " --machine nodes=1,gpus=4 --task t --domain 6");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("(4,)"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("oob.mpl:3:17: error: index 4 is outside dimension 1 of `m`, whose extents are (1, 4)"),
+            std::string::npos)
+      << r.err;
+}
+
+TEST_F(Cli, EveryExampleChecksCleanAndIsCanonical) {
+  int seen = 0;
+  for (const auto& e : fs::directory_iterator(fs::path(MAGE_SOURCE_DIR) / "examples")) {
+    if (e.path().extension() != ".mpl") continue;
+    ++seen;
+    auto r = mage("check " + e.path().string() + " --machine p100x4 --format json");
+    EXPECT_EQ(r.code, 0) << e.path() << r.out;
+    EXPECT_EQ(nlohmann::json::parse(r.out)["errors"], 0) << e.path();
+    EXPECT_EQ(mage("fmt --check " + e.path().string()).code, 0) << e.path();
+  }
+  EXPECT_GE(seen, 3);
+}
+
+// Every ```mpl block in docs/ is a complete program that checks without errors on the p100x4 preset.
+TEST_F(Cli, EveryDocsExampleChecks) {
+  int seen = 0;
+  std::regex block("```mpl\n([\\s\\S]*?)```");
+  for (const auto& e : fs::directory_iterator(fs::path(MAGE_SOURCE_DIR) / "docs")) {
+    if (e.path().extension() != ".md") continue;
+    std::string text = slurp(e.path());
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), block); it != std::sregex_iterator(); ++it) {
+      auto f = write("doc" + std::to_string(++seen) + ".mpl", (*it)[1].str());
+      auto r = mage("check " + f.string() + " --machine p100x4");
+      EXPECT_EQ(r.code, 0) << e.path() << " block " << seen << ":\n" << (*it)[1].str() << r.err;
+    }
+  }
+  EXPECT_GE(seen, 5);
+}
+
+}  // namespace
