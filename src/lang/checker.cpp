@@ -119,7 +119,7 @@ struct Context {
 
   void report(Severity sev, Category cat, const char* code, Span span, std::string message,
               std::string hint) {
-    found.push_back(Diagnostic{sev, cat, code, span, std::move(message), std::move(hint), {}});
+    found.push_back(Diagnostic{sev, cat, code, span, std::move(message), std::move(hint), {}, {}});
   }
   void error(const char* code, Span span, std::string message, std::string hint) {
     report(Severity::Error, Category::Static, code, span, std::move(message), std::move(hint));

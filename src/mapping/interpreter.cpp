@@ -178,6 +178,8 @@ Interpreter::Interpreter(const lang::Program& program, const MachineDesc& machin
     if (s.kind == StmtKind::Def && s.name.symbol >= 0) functions_[static_cast<std::size_t>(s.name.symbol)] = &s;
 }
 
+Interpreter::~Interpreter() = default;
+
 namespace {
 std::int32_t find_symbol(const lang::Program& p, std::string_view name) {
   for (std::size_t i = 0; i < p.symbols.size(); ++i)
@@ -254,8 +256,9 @@ Value Interpreter::call_function(const Stmt& def, std::vector<Value> args, const
   if (++depth_ > kMaxCallDepth)
     fail(where, "eval.recursion-too-deep", fmt::format("recursion deeper than {} calls", kMaxCallDepth),
          "make sure every recursive call moves toward a case that returns without recursing");
-  Frame frame;
-  frame.vars.reserve(def.params.size() + 4);
+  while (frame_pool_.size() <= static_cast<std::size_t>(depth_)) frame_pool_.push_back(std::make_unique<Frame>());
+  Frame& frame = *frame_pool_[static_cast<std::size_t>(depth_)];
+  frame.vars.clear();
   for (std::size_t i = 0; i < args.size(); ++i) {
     const auto& p = def.params[i];
     const std::string& t = p.type.name;

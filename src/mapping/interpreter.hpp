@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <map>
+#include <memory>
 #include <optional>
 #include <tuple>
 #include <unordered_map>
@@ -30,6 +31,7 @@ class Interpreter {
  public:
   // `program` and `machine` must outlive the interpreter.
   Interpreter(const lang::Program& program, const MachineDesc& machine);
+  ~Interpreter();
 
   // Evaluates the top-level assignments and prints in order; false (with diagnostics) on error.
   bool evaluate_globals(lang::Diagnostics& diags);
@@ -90,6 +92,8 @@ class Interpreter {
   std::function<void(const std::string&)> print_;
   std::int64_t steps_ = 0;
   int depth_ = 0;
+  // One frame per call depth, reused across calls so that a call allocates nothing once warm.
+  std::vector<std::unique_ptr<Frame>> frame_pool_;
 };
 
 }  // namespace mage::mapping

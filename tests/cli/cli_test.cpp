@@ -203,7 +203,8 @@ TEST_F(Cli, EveryExampleChecksCleanAndIsCanonical) {
   EXPECT_GE(seen, 3);
 }
 
-// Every ```mpl block in docs/ is a complete program that checks without errors on the p100x4 preset.
+// Every ```mpl block in docs/ is a complete program that checks without errors on the p100x4 preset,
+// and formats idempotently.
 TEST_F(Cli, EveryDocsExampleChecks) {
   int seen = 0;
   std::regex block("```mpl\n([\\s\\S]*?)```");
@@ -214,6 +215,11 @@ TEST_F(Cli, EveryDocsExampleChecks) {
       auto f = write("doc" + std::to_string(++seen) + ".mpl", (*it)[1].str());
       auto r = mage("check " + f.string() + " --machine p100x4");
       EXPECT_EQ(r.code, 0) << e.path() << " block " << seen << ":\n" << (*it)[1].str() << r.err;
+      // Formatting is idempotent on every documented program.
+      auto once = mage("fmt " + f.string());
+      ASSERT_EQ(once.code, 0) << once.err;
+      auto g = write("doc" + std::to_string(seen) + "-fmt.mpl", once.out);
+      EXPECT_EQ(mage("fmt " + g.string()).out, once.out) << e.path() << " block " << seen;
     }
   }
   EXPECT_GE(seen, 5);
