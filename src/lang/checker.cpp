@@ -288,6 +288,10 @@ class ExpressionPass {
         break;
       case ExprKind::Call: call(e, scope); break;
       case ExprKind::Attribute: attribute(e, scope); break;
+      case ExprKind::String:
+        cx_.error("static.misplaced-string", e.span, "a string can only be the format of `print`",
+              "remove the string; values in the language are integers, booleans, tuples, kinds and spaces");
+        break;
       case ExprKind::Comprehension:
         // The loop variable is visible in the element expression only, not in the iterated tuple.
         expr(*e.children[1], scope);

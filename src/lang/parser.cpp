@@ -381,7 +381,7 @@ class Parser {
     const char* kw = index ? "IndexTaskMap" : "SingleTaskMap";
     advance();
     s.tasks = task_selector(kw);
-    // `IndexTaskMap a, b f;` — the last name is the function when nothing follows the list.
+    // `IndexTaskMap a, b, f;` — a comma before the function: the last name of the list is the function.
     if (at(Tok::Semicolon) && s.tasks.names.size() >= 2) {
       s.func = s.tasks.names.back();
       s.tasks.names.pop_back();

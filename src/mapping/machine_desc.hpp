@@ -50,11 +50,11 @@ std::optional<MachineDesc> parse_machine_spec(std::string_view spec, lang::Diagn
 // The TOML form:
 //   name = "mynode"
 //   nodes = 2
+//   memories = ["SYSMEM", "FBMEM", "ZCMEM"]   # optional (before any table); default: implied_memories
 //   [processors]   # per node
 //   gpu = 4
 //   cpu = 8
 //   omp = 2
-//   memories = ["SYSMEM", "FBMEM", "ZCMEM"]   # optional, top level; default: implied_memories
 std::optional<MachineDesc> parse_machine_toml(std::string_view text, const std::string& file_name,
                                               lang::Diagnostics& diags);
 

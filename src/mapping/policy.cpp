@@ -93,11 +93,10 @@ bool is_rule(StmtKind k) {
 
 std::string LayoutSpec::describe() const {
   std::string s = fmt::format("{} {}", soa ? "SOA" : "AOS", c_order ? "C_order" : "F_order");
-  if (align) {
-    const char* op = align->first == lang::Tok::EqEq ? "==" : align->first == lang::Tok::NotEq ? "!="
-                     : align->first == lang::Tok::Less ? "<" : align->first == lang::Tok::Greater ? ">"
-                     : align->first == lang::Tok::LessEq ? "<=" : ">=";
-    s += fmt::format(" Align {} {}", op, align->second);
+  for (const auto& [tok, bytes] : align) {
+    const char* op = tok == lang::Tok::EqEq ? "==" : tok == lang::Tok::NotEq ? "!=" : tok == lang::Tok::Less ? "<"
+                     : tok == lang::Tok::Greater ? ">" : tok == lang::Tok::LessEq ? "<=" : ">=";
+    s += fmt::format(" Align {} {}", op, bytes);
   }
   if (compact) s += " Compact";
   if (exact) s += " Exact";
@@ -220,7 +219,7 @@ LayoutSpec Policy::layout(std::string_view task, const RegionRef& region, ProcKi
       case lang::LayoutWord::AOS: spec.soa = false; break;
       case lang::LayoutWord::C_order: spec.c_order = true; break;
       case lang::LayoutWord::F_order: spec.c_order = false; break;
-      case lang::LayoutWord::Align: spec.align = std::make_pair(c.op, c.value); break;
+      case lang::LayoutWord::Align: spec.align.emplace_back(c.op, c.value); break;
       case lang::LayoutWord::Compact: spec.compact = true; break;
       case lang::LayoutWord::Exact: spec.exact = true; break;
     }

@@ -33,7 +33,7 @@ struct RegionRef {
 struct LayoutSpec {
   bool soa = true;       // fields separate (SOA) or interleaved (AOS)
   bool c_order = false;  // last index dimension fastest (C) or first (F)
-  std::optional<std::pair<lang::Tok, std::int64_t>> align;
+  std::vector<std::pair<lang::Tok, std::int64_t>> align;  // every `Align OP N`; all must hold
   bool compact = false;
   bool exact = false;
   std::uint32_t rule_line = 0;  // the Layout statement that decided, 0 for the default

@@ -546,5 +546,10 @@ TEST(Checker, FunctionNeverUsed) {
   EXPECT_EQ(check("def h(int a) { return a; }\nx = h(1);").all().size(), 0u);
 }
 
+TEST(Checker, StringOutsidePrintIsAnError) {
+  Diagnostics d = check("def f(Task t) { x = \"a\"; return x; }\nIndexTaskMap t f;");
+  EXPECT_TRUE(has(d, "static.misplaced-string", E, 1, 21, "a string can only be the format of `print`"));
+}
+
 }  // namespace
 }  // namespace mage::lang

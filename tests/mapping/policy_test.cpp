@@ -124,6 +124,8 @@ TEST(Policy, LayoutRulesByProcessorOrMemoryKind) {
   EXPECT_EQ(fb.describe(), "AOS F_order Align == 128");
   EXPECT_EQ(fb.rule_line, 2u);
   EXPECT_EQ(p->layout("t", region("r"), ProcKind::CPU, MemKind::SYSMEM).describe(), "SOA F_order Compact Exact");
+  auto q = compile("Layout * * * Align >= 64 Align <= 256;");
+  EXPECT_EQ(q->layout("t", region("r"), ProcKind::CPU, MemKind::SYSMEM).describe(), "SOA F_order Align >= 64 Align <= 256");
 }
 
 TEST(Policy, InstanceLimitCollectAndControlReplication) {
