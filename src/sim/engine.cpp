@@ -1,0 +1,351 @@
+#include "sim/engine.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <map>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <simgrid/s4u.hpp>
+#include <xbt/log.h>
+
+namespace mage::sim {
+
+namespace sg4 = simgrid::s4u;
+
+namespace {
+
+// Shared state of one run. SimGrid actors run one at a time, so plain fields suffice; the condition
+// variable only tells waiting actors that something changed.
+class Run {
+ public:
+  Run(const EnginePlatform& p, const TaskGraph& g) : platform_(p), graph_(g) {
+    std::size_t n = g.tasks.size();
+    launched_.assign(n, false);
+    copies_done_.assign(n, false);
+    finished_.assign(n, false);
+    result_.tasks.resize(n);
+    result_.processor_busy.assign(p.processors.size(), 0.0);
+    result_.link_bytes.assign(p.links.size(), 0);
+    result_.memory_peak.assign(p.memories.size(), 0);
+    in_use_.assign(p.memories.size(), 0);
+    mapped_.assign(static_cast<std::size_t>(p.nodes) * std::max<std::size_t>(g.limits.size(), 1), 0);
+    for (std::size_t t = 0; t < n; ++t) per_processor_[g.tasks[t].processor].push_back(static_cast<int>(t));
+  }
+
+  EngineResult execute() {
+    build_platform();
+    mutex_ = sg4::Mutex::create();
+    changed_ = sg4::ConditionVariable::create();
+    start_actors();
+    engine_->run();
+    finish_result();
+    return std::move(result_);
+  }
+
+  void set_engine(sg4::Engine* e) { engine_ = e; }
+
+ private:
+  void build_platform() {
+    auto* zone = sg4::create_full_zone("machine");
+    for (const auto& p : platform_.processors) proc_hosts_.push_back(zone->create_host(p.name, 1.0));
+    for (const auto& m : platform_.memories) mem_hosts_.push_back(zone->create_host(m.name, 1.0));
+    for (int n = 0; n < platform_.nodes; ++n) util_hosts_.push_back(zone->create_host(fmt::format("n{}.util", n), 1.0));
+    for (const auto& l : platform_.links) {
+      auto* link = zone->create_link(l.name, l.bandwidth);
+      link->set_latency(l.latency);
+      link->seal();
+      links_.push_back(link);
+    }
+    for (std::size_t s = 0; s < platform_.routes.size(); ++s)
+      for (std::size_t d = 0; d < platform_.routes[s].size(); ++d) {
+        const auto& route = platform_.routes[s][d];
+        if (s == d || route.empty()) continue;
+        std::vector<sg4::LinkInRoute> hops;
+        for (int l : route) hops.emplace_back(links_[static_cast<std::size_t>(l)]);
+        zone->add_route(mem_hosts_[s]->get_netpoint(), mem_hosts_[d]->get_netpoint(), nullptr, nullptr, hops, false);
+      }
+    zone->seal();
+  }
+
+  void start_actors() {
+    if (graph_.control_replicated) {
+      for (int n = 0; n < platform_.nodes; ++n)
+        sg4::Actor::create(fmt::format("runtime{}", n), util_hosts_[static_cast<std::size_t>(n)], [this, n] { runtime(n); });
+    } else {
+      sg4::Actor::create("runtime", util_hosts_[0], [this] { runtime(-1); });
+    }
+    for (const auto& [proc, tasks] : per_processor_) {
+      sg4::Host* host = proc_hosts_[static_cast<std::size_t>(proc)];
+      sg4::Actor::create(fmt::format("copies{}", proc), host, [this, tasks = tasks] { copy_engine(tasks); });
+      sg4::Actor::create(fmt::format("proc{}", proc), host, [this, proc = proc, tasks = tasks] { processor(proc, tasks); });
+    }
+  }
+
+  template <class Pred>
+  bool wait_until(Pred ready) {
+    std::unique_lock lock(*mutex_);
+    while (!ready() && !failed_) changed_->wait(lock);
+    return !failed_;
+  }
+  void notify() { changed_->notify_all(); }
+
+  std::int64_t& mapped(int node, int group) {
+    return mapped_[static_cast<std::size_t>(node) * std::max<std::size_t>(graph_.limits.size(), 1) +
+                   static_cast<std::size_t>(group)];
+  }
+
+  // The runtime of a node (or, without control replication, of node 0 for every node) maps tasks in
+  // program order on its utility processor.
+  void runtime(int node) {
+    for (std::size_t t = 0; t < graph_.tasks.size(); ++t) {
+      const SimTask& task = graph_.tasks[t];
+      if (node >= 0 && task.node != node) continue;
+      if (task.limit_group >= 0) {
+        auto limit = graph_.limits[static_cast<std::size_t>(task.limit_group)].count;
+        if (!wait_until([&] { return mapped(task.node, task.limit_group) < limit; })) return;
+      }
+      if (platform_.runtime_overhead > 0) sg4::this_actor::execute(platform_.runtime_overhead);
+      if (!allocate(static_cast<int>(t))) return;
+      if (task.limit_group >= 0) ++mapped(task.node, task.limit_group);
+      result_.tasks[t].launched = sg4::Engine::get_clock();
+      launched_[t] = true;
+      notify();
+    }
+  }
+
+  bool allocate(int t) {
+    for (const auto& a : graph_.tasks[static_cast<std::size_t>(t)].allocations) {
+      auto m = static_cast<std::size_t>(a.memory);
+      std::uint64_t cap = platform_.memories[m].capacity;
+      if (cap > 0 && in_use_[m] + a.bytes > cap) {
+        result_.oom = OutOfMemory{t, a.memory, a.bytes, in_use_[m], cap, a.what};
+        fail(fmt::format("out of memory in {}", platform_.memories[m].name));
+        return false;
+      }
+      in_use_[m] += a.bytes;
+      result_.memory_peak[m] = std::max(result_.memory_peak[m], in_use_[m]);
+    }
+    return true;
+  }
+
+  void release(int t) {
+    for (const auto& a : graph_.tasks[static_cast<std::size_t>(t)].allocations)
+      if (a.released_at_end) in_use_[static_cast<std::size_t>(a.memory)] -= a.bytes;
+  }
+
+  void fail(std::string why) {
+    if (!failed_) result_.error = std::move(why);
+    failed_ = true;
+    notify();
+  }
+
+  // Fetches each task's inputs as soon as the task is mapped and the data is produced, ahead of the
+  // processor, so that copies for the next task overlap with the current computation.
+  void copy_engine(const std::vector<int>& tasks) {
+    std::vector<sg4::CommPtr> comms;  // kept until complete: SimGrid needs a live reference
+    std::vector<std::size_t> indices;
+    for (int t : tasks) {
+      const SimTask& task = graph_.tasks[static_cast<std::size_t>(t)];
+      if (!wait_until([&] { return launched_[static_cast<std::size_t>(t)]; })) return;
+      comms.clear();
+      indices.clear();
+      for (std::size_t i = 0; i < task.copies.size(); ++i) {
+        const CopyOp& c = task.copies[i];
+        if (c.after_task >= 0 && !wait_until([&] { return finished_[static_cast<std::size_t>(c.after_task)]; })) return;
+        if (c.bytes == 0 || c.src_memory == c.dst_memory) continue;
+        const auto& route = platform_.routes[static_cast<std::size_t>(c.src_memory)][static_cast<std::size_t>(c.dst_memory)];
+        if (route.empty()) continue;
+        for (int l : route) result_.link_bytes[static_cast<std::size_t>(l)] += c.bytes;
+        result_.copies.push_back(CopyTiming{t, static_cast<int>(i), sg4::Engine::get_clock(), 0});
+        indices.push_back(result_.copies.size() - 1);
+        comms.push_back(sg4::Comm::sendto_async(mem_hosts_[static_cast<std::size_t>(c.src_memory)],
+                                                mem_hosts_[static_cast<std::size_t>(c.dst_memory)], c.bytes));
+      }
+      for (std::size_t k = 0; k < comms.size(); ++k) {
+        comms[k]->wait();
+        result_.copies[indices[k]].end = sg4::Engine::get_clock();
+      }
+      copies_done_[static_cast<std::size_t>(t)] = true;
+      notify();
+    }
+  }
+
+  void processor(int proc, const std::vector<int>& tasks) {
+    for (int t : tasks) {
+      auto ti = static_cast<std::size_t>(t);
+      const SimTask& task = graph_.tasks[ti];
+      bool ready = wait_until([&] {
+        if (!launched_[ti] || !copies_done_[ti]) return false;
+        return std::all_of(task.deps.begin(), task.deps.end(),
+                           [&](int d) { return static_cast<bool>(finished_[static_cast<std::size_t>(d)]); });
+      });
+      if (!ready) return;
+      bool remote = !graph_.control_replicated && task.node != 0;
+      if (remote && platform_.remote_launch_latency > 0) sg4::this_actor::sleep_for(platform_.remote_launch_latency);
+      result_.tasks[ti].start = sg4::Engine::get_clock();
+      if (task.compute_seconds > 0) sg4::this_actor::execute(task.compute_seconds);
+      result_.tasks[ti].end = sg4::Engine::get_clock();
+      result_.processor_busy[static_cast<std::size_t>(proc)] += task.compute_seconds;
+      finished_[ti] = true;
+      if (task.limit_group >= 0) --mapped(task.node, task.limit_group);
+      release(t);
+      notify();
+    }
+  }
+
+  void finish_result() {
+    auto unfinished = std::find(finished_.begin(), finished_.end(), false);
+    result_.completed = !failed_ && unfinished == finished_.end();
+    if (!failed_ && !result_.completed) {
+      auto t = static_cast<std::size_t>(unfinished - finished_.begin());
+      result_.error = fmt::format("the simulation stalled: task {} never ran (a dependence cycle or an "
+                                  "InstanceLimit that can never be satisfied)",
+                                  graph_.tasks[t].label);
+    }
+    double first_timed = -1;
+    for (std::size_t t = 0; t < graph_.tasks.size(); ++t) {
+      result_.makespan = std::max(result_.makespan, result_.tasks[t].end);
+      if (graph_.tasks[t].step >= graph_.warmup_steps && finished_[t] &&
+          (first_timed < 0 || result_.tasks[t].start < first_timed))
+        first_timed = result_.tasks[t].start;
+    }
+    result_.timed_start = std::max(0.0, first_timed);
+  }
+
+  const EnginePlatform& platform_;
+  const TaskGraph& graph_;
+  sg4::Engine* engine_ = nullptr;
+  std::vector<sg4::Host*> proc_hosts_, mem_hosts_, util_hosts_;
+  std::vector<sg4::Link*> links_;
+  std::map<int, std::vector<int>> per_processor_;  // ordered: actors are created deterministically
+  sg4::MutexPtr mutex_;
+  sg4::ConditionVariablePtr changed_;
+  std::vector<bool> launched_, copies_done_, finished_;
+  std::vector<std::int64_t> mapped_;
+  std::vector<std::uint64_t> in_use_;
+  bool failed_ = false;
+  EngineResult result_;
+};
+
+}  // namespace
+
+EngineResult run_engine(const EnginePlatform& platform, const TaskGraph& graph) {
+  xbt_log_control_set("root.thresh:critical");
+  int argc = 1;
+  char name[] = "mage-sim";
+  char* argv[] = {name, nullptr};
+  sg4::Engine engine(&argc, argv);
+  // The plain max-min model: transfers take bytes / bandwidth + latency, shared fairly on each link,
+  // without the TCP correction factors of SimGrid's default model.
+  sg4::Engine::set_config("network/model:CM02");
+  sg4::Engine::set_config("network/crosstraffic:0");
+  sg4::Engine::set_config("network/TCP-gamma:0");  // no TCP window bound on long-latency links
+  Run run(platform, graph);
+  run.set_engine(&engine);
+  return run.execute();
+}
+
+nlohmann::json to_json(const EngineResult& r) {
+  nlohmann::json j;
+  j["completed"] = r.completed;
+  j["error"] = r.error;
+  j["makespan"] = r.makespan;
+  j["timed_start"] = r.timed_start;
+  nlohmann::json tasks = nlohmann::json::array();
+  for (const auto& t : r.tasks) tasks.push_back({t.launched, t.start, t.end});
+  j["tasks"] = std::move(tasks);
+  nlohmann::json copies = nlohmann::json::array();
+  for (const auto& c : r.copies) copies.push_back({c.task, c.index, c.start, c.end});
+  j["copies"] = std::move(copies);
+  j["processor_busy"] = r.processor_busy;
+  j["link_bytes"] = r.link_bytes;
+  j["memory_peak"] = r.memory_peak;
+  if (r.oom)
+    j["oom"] = {{"task", r.oom->task},         {"memory", r.oom->memory},     {"requested", r.oom->requested},
+                {"in_use", r.oom->in_use},     {"capacity", r.oom->capacity}, {"what", r.oom->what}};
+  return j;
+}
+
+EngineResult engine_result_from_json(const nlohmann::json& j) {
+  EngineResult r;
+  r.completed = j.at("completed").get<bool>();
+  r.error = j.at("error").get<std::string>();
+  r.makespan = j.at("makespan").get<double>();
+  r.timed_start = j.at("timed_start").get<double>();
+  for (const auto& t : j.at("tasks")) r.tasks.push_back(TaskTiming{t[0], t[1], t[2]});
+  for (const auto& c : j.at("copies")) r.copies.push_back(CopyTiming{c[0], c[1], c[2], c[3]});
+  r.processor_busy = j.at("processor_busy").get<std::vector<double>>();
+  r.link_bytes = j.at("link_bytes").get<std::vector<std::uint64_t>>();
+  r.memory_peak = j.at("memory_peak").get<std::vector<std::uint64_t>>();
+  if (j.contains("oom")) {
+    const auto& o = j["oom"];
+    r.oom = OutOfMemory{o["task"], o["memory"], o["requested"], o["in_use"], o["capacity"], o["what"]};
+  }
+  return r;
+}
+
+EngineResult run_engine_isolated(const EnginePlatform& platform, const TaskGraph& graph) {
+  EngineResult failure;
+  int fds[2];
+  if (::pipe(fds) != 0) {
+    failure.error = fmt::format("cannot create a pipe for the simulation: {}", std::strerror(errno));
+    return failure;
+  }
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    failure.error = fmt::format("cannot start the simulation process: {}", std::strerror(errno));
+    return failure;
+  }
+  if (pid == 0) {
+    ::close(fds[0]);
+    std::string out;
+    try {
+      out = to_json(run_engine(platform, graph)).dump();
+    } catch (const std::exception& e) {
+      EngineResult r;
+      r.error = fmt::format("the simulation failed: {}", e.what());
+      out = to_json(r).dump();
+    }
+    for (std::size_t done = 0; done < out.size();) {
+      ssize_t n = ::write(fds[1], out.data() + done, out.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) ::_exit(3);
+      done += static_cast<std::size_t>(n);
+    }
+    ::close(fds[1]);
+    ::_exit(0);  // no destructors or atexit handlers: SimGrid's global state dies with the process
+  }
+  ::close(fds[1]);
+  std::string in;
+  char buf[1 << 16];
+  while (true) {
+    ssize_t n = ::read(fds[0], buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    in.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fds[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    failure.error = WIFSIGNALED(status) ? fmt::format("the simulation process died from signal {}", WTERMSIG(status))
+                                        : fmt::format("the simulation process exited with status {}", WEXITSTATUS(status));
+    return failure;
+  }
+  try {
+    return engine_result_from_json(nlohmann::json::parse(in));
+  } catch (const std::exception& e) {
+    failure.error = fmt::format("unreadable simulation result: {}", e.what());
+    return failure;
+  }
+}
+
+}  // namespace mage::sim

@@ -1,0 +1,64 @@
+// The engine: times a mapped task graph on a platform with SimGrid. Every computation and every copy
+// is a SimGrid activity; copies share links and contend on them. Each processor runs one task at a time
+// in program order as soon as its dependences and input copies are done; a per-processor copy engine
+// fetches inputs ahead, so copies overlap with computation; each node's runtime maps tasks on its
+// utility processor, with InstanceLimit back-pressure and per-memory accounting.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "sim/task_graph.hpp"
+
+namespace mage::sim {
+
+struct TaskTiming {
+  double launched = 0;  // mapped by the runtime
+  double start = 0;
+  double end = 0;
+};
+
+struct CopyTiming {
+  int task = 0;
+  int index = 0;  // into SimTask::copies
+  double start = 0;
+  double end = 0;
+};
+
+struct OutOfMemory {
+  int task = 0;
+  int memory = 0;
+  std::uint64_t requested = 0;
+  std::uint64_t in_use = 0;  // before the request
+  std::uint64_t capacity = 0;
+  std::string what;
+};
+
+struct EngineResult {
+  bool completed = false;
+  std::string error;  // why the run did not complete
+  std::optional<OutOfMemory> oom;
+  double makespan = 0;
+  double timed_start = 0;  // start of the first task after the warm-up steps
+  std::vector<TaskTiming> tasks;
+  std::vector<CopyTiming> copies;
+  std::vector<double> processor_busy;        // seconds computing, per processor
+  std::vector<std::uint64_t> link_bytes;     // bytes carried, per link
+  std::vector<std::uint64_t> memory_peak;    // bytes, per memory
+};
+
+// Runs SimGrid in this process. SimGrid keeps global state, so this may run once per process: use
+// run_engine_isolated from anything that simulates more than once.
+EngineResult run_engine(const EnginePlatform& platform, const TaskGraph& graph);
+
+// Runs run_engine in a child process and returns its result; a crash of the child becomes an error.
+EngineResult run_engine_isolated(const EnginePlatform& platform, const TaskGraph& graph);
+
+nlohmann::json to_json(const EngineResult& r);
+EngineResult engine_result_from_json(const nlohmann::json& j);
+
+}  // namespace mage::sim

@@ -1,0 +1,83 @@
+// What the engine executes: point tasks in program order, already mapped, with their dependences,
+// input copies and instance allocations. The planner derives it from an application, a machine and a
+// policy; the engine only times it. Plain data, so it can be built by hand in tests.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mage::sim {
+
+// A copy from one memory to another, to bring a task's input up to date before it runs.
+struct CopyOp {
+  int src_memory = 0;
+  int dst_memory = 0;
+  std::uint64_t bytes = 0;
+  int after_task = -1;  // the task that produced the source data (-1: valid from the start)
+  std::string what;     // "region `ghost` (12 KiB) SYSMEM→FBMEM", for traces and feedback
+};
+
+// Memory a task's instances take while they live.
+struct Allocation {
+  int memory = 0;
+  std::uint64_t bytes = 0;
+  bool released_at_end = false;  // collected when the task finishes (CollectMemory, reduction buffers)
+  std::string what;
+};
+
+struct SimTask {
+  std::string name;        // task name
+  std::string label;       // name and point, e.g. "stencil (3, 1)"
+  int processor = 0;       // engine processor index
+  int node = 0;            // node whose runtime launches it
+  double compute_seconds = 0;  // kernel time on its processor (launch overhead included)
+  std::vector<int> deps;   // tasks that must finish first (true, anti and output dependences)
+  std::vector<CopyOp> copies;
+  std::vector<Allocation> allocations;  // made when the runtime maps the task
+  int limit_group = -1;    // index into TaskGraph::limits for InstanceLimit back-pressure, -1 if none
+  int step = 0;            // time step, for the timed window
+};
+
+// At most `count` tasks of a group mapped but not finished at once on one node.
+struct InstanceLimitGroup {
+  std::string task;
+  std::int64_t count = 1;
+};
+
+struct EngineProcessor {
+  std::string name;  // "n0.GPU1"
+  int node = 0;
+};
+
+struct EngineMemory {
+  std::string name;  // "n0.FBMEM1"
+  int node = 0;
+  std::uint64_t capacity = 0;  // bytes; 0 = unbounded
+};
+
+struct EngineLink {
+  std::string name;
+  double bandwidth = 1e9;  // bytes/s
+  double latency = 0;      // s
+};
+
+// The platform as the engine needs it: processors, memories, links, and the route between memories.
+struct EnginePlatform {
+  int nodes = 1;
+  std::vector<EngineProcessor> processors;
+  std::vector<EngineMemory> memories;
+  std::vector<EngineLink> links;
+  std::vector<std::vector<std::vector<int>>> routes;  // routes[src][dst] = link indices (empty if same)
+  double runtime_overhead = 0;  // seconds of utility-processor work to map and launch one task
+  double remote_launch_latency = 0;  // a launch from another node's runtime pays this (no replication)
+};
+
+struct TaskGraph {
+  std::vector<SimTask> tasks;  // program order
+  std::vector<InstanceLimitGroup> limits;
+  bool control_replicated = false;  // each node's runtime launches its own tasks
+  int warmup_steps = 0;             // steps before the timed window
+};
+
+}  // namespace mage::sim
