@@ -19,8 +19,8 @@ namespace sg4 = simgrid::s4u;
 
 namespace {
 
-// Shared state of one run. SimGrid actors run one at a time, so plain fields suffice; the condition
-// variable only tells waiting actors that something changed.
+// Shared state of one run. SimGrid actors run one at a time, so plain fields suffice; condition
+// variables only tell waiting actors that what they wait for has changed.
 class Run {
  public:
   Run(const EnginePlatform& p, const TaskGraph& g) : platform_(p), graph_(g) {
@@ -28,6 +28,7 @@ class Run {
     launched_.assign(n, false);
     copies_done_.assign(n, false);
     finished_.assign(n, false);
+    task_watchers_.resize(n);
     result_.tasks.resize(n);
     result_.processor_busy.assign(p.processors.size(), 0.0);
     result_.link_bytes.assign(p.links.size(), 0);
@@ -40,7 +41,6 @@ class Run {
   EngineResult execute() {
     build_platform();
     mutex_ = sg4::Mutex::create();
-    changed_ = sg4::ConditionVariable::create();
     start_actors();
     engine_->run();
     finish_result();
@@ -86,13 +86,36 @@ class Run {
     }
   }
 
+  // Each actor sleeps on its own condition variable and registers it with the one task (or limit) it
+  // waits for, so an event wakes only the actors that care about it.
   template <class Pred>
-  bool wait_until(Pred ready) {
+  bool wait_on(std::vector<sg4::ConditionVariable*>& watchers, Pred ready) {
     std::unique_lock lock(*mutex_);
-    while (!ready() && !failed_) changed_->wait(lock);
+    sg4::ConditionVariable* me = own_cv();
+    while (!ready() && !failed_) {
+      watchers.push_back(me);
+      me->wait(lock);
+    }
     return !failed_;
   }
-  void notify() { changed_->notify_all(); }
+  template <class Pred>
+  bool wait_task(int t, Pred ready) { return wait_on(task_watchers_[static_cast<std::size_t>(t)], ready); }
+  template <class Pred>
+  bool wait_limit(int node, int group, Pred ready) { return wait_on(limit_watchers_[{node, group}], ready); }
+
+  // Notifying is a simcall: other actors run meanwhile and may register again, so take the list first.
+  static void wake(std::vector<sg4::ConditionVariable*>& watchers) {
+    std::vector<sg4::ConditionVariable*> woken;
+    woken.swap(watchers);
+    for (auto* cv : woken) cv->notify_all();
+  }
+  void changed_task(int t) { wake(task_watchers_[static_cast<std::size_t>(t)]); }
+
+  sg4::ConditionVariable* own_cv() {
+    auto& cv = actor_cvs_[sg4::this_actor::get_pid()];
+    if (!cv) cv = sg4::ConditionVariable::create();
+    return cv.get();
+  }
 
   std::int64_t& mapped(int node, int group) {
     return mapped_[static_cast<std::size_t>(node) * std::max<std::size_t>(graph_.limits.size(), 1) +
@@ -107,14 +130,15 @@ class Run {
       if (node >= 0 && task.node != node) continue;
       if (task.limit_group >= 0) {
         auto limit = graph_.limits[static_cast<std::size_t>(task.limit_group)].count;
-        if (!wait_until([&] { return mapped(task.node, task.limit_group) < limit; })) return;
+        if (!wait_limit(task.node, task.limit_group, [&] { return mapped(task.node, task.limit_group) < limit; }))
+          return;
       }
       if (platform_.runtime_overhead > 0) sg4::this_actor::execute(platform_.runtime_overhead);
       if (!allocate(static_cast<int>(t))) return;
       if (task.limit_group >= 0) ++mapped(task.node, task.limit_group);
       result_.tasks[t].launched = sg4::Engine::get_clock();
       launched_[t] = true;
-      notify();
+      changed_task(static_cast<int>(t));
     }
   }
 
@@ -141,7 +165,7 @@ class Run {
   void fail(std::string why) {
     if (!failed_) result_.error = std::move(why);
     failed_ = true;
-    notify();
+    for (auto& [pid, cv] : actor_cvs_) cv->notify_all();
   }
 
   // Fetches each task's inputs as soon as the task is mapped and the data is produced, ahead of the
@@ -151,12 +175,14 @@ class Run {
     std::vector<std::size_t> indices;
     for (int t : tasks) {
       const SimTask& task = graph_.tasks[static_cast<std::size_t>(t)];
-      if (!wait_until([&] { return launched_[static_cast<std::size_t>(t)]; })) return;
+      if (!wait_task(t, [&] { return static_cast<bool>(launched_[static_cast<std::size_t>(t)]); })) return;
       comms.clear();
       indices.clear();
       for (std::size_t i = 0; i < task.copies.size(); ++i) {
         const CopyOp& c = task.copies[i];
-        if (c.after_task >= 0 && !wait_until([&] { return finished_[static_cast<std::size_t>(c.after_task)]; })) return;
+        if (c.after_task >= 0 &&
+            !wait_task(c.after_task, [&] { return static_cast<bool>(finished_[static_cast<std::size_t>(c.after_task)]); }))
+          return;
         if (c.bytes == 0 || c.src_memory == c.dst_memory) continue;
         const auto& route = platform_.routes[static_cast<std::size_t>(c.src_memory)][static_cast<std::size_t>(c.dst_memory)];
         if (route.empty()) continue;
@@ -171,7 +197,7 @@ class Run {
         result_.copies[indices[k]].end = sg4::Engine::get_clock();
       }
       copies_done_[static_cast<std::size_t>(t)] = true;
-      notify();
+      changed_task(t);
     }
   }
 
@@ -179,12 +205,9 @@ class Run {
     for (int t : tasks) {
       auto ti = static_cast<std::size_t>(t);
       const SimTask& task = graph_.tasks[ti];
-      bool ready = wait_until([&] {
-        if (!launched_[ti] || !copies_done_[ti]) return false;
-        return std::all_of(task.deps.begin(), task.deps.end(),
-                           [&](int d) { return static_cast<bool>(finished_[static_cast<std::size_t>(d)]); });
-      });
-      if (!ready) return;
+      if (!wait_task(t, [&] { return launched_[ti] && copies_done_[ti]; })) return;
+      for (int d : task.deps)
+        if (!wait_task(d, [&] { return static_cast<bool>(finished_[static_cast<std::size_t>(d)]); })) return;
       bool remote = !graph_.control_replicated && task.node != 0;
       if (remote && platform_.remote_launch_latency > 0) sg4::this_actor::sleep_for(platform_.remote_launch_latency);
       result_.tasks[ti].start = sg4::Engine::get_clock();
@@ -192,9 +215,12 @@ class Run {
       result_.tasks[ti].end = sg4::Engine::get_clock();
       result_.processor_busy[static_cast<std::size_t>(proc)] += task.compute_seconds;
       finished_[ti] = true;
-      if (task.limit_group >= 0) --mapped(task.node, task.limit_group);
       release(t);
-      notify();
+      changed_task(t);
+      if (task.limit_group >= 0) {
+        --mapped(task.node, task.limit_group);
+        wake(limit_watchers_[{task.node, task.limit_group}]);
+      }
     }
   }
 
@@ -224,7 +250,9 @@ class Run {
   std::vector<sg4::Link*> links_;
   std::map<int, std::vector<int>> per_processor_;  // ordered: actors are created deterministically
   sg4::MutexPtr mutex_;
-  sg4::ConditionVariablePtr changed_;
+  std::map<aid_t, sg4::ConditionVariablePtr> actor_cvs_;
+  std::vector<std::vector<sg4::ConditionVariable*>> task_watchers_;
+  std::map<std::pair<int, int>, std::vector<sg4::ConditionVariable*>> limit_watchers_;
   std::vector<bool> launched_, copies_done_, finished_;
   std::vector<std::int64_t> mapped_;
   std::vector<std::uint64_t> in_use_;
