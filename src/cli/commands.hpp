@@ -1,6 +1,7 @@
 // The subcommands. Each takes parsed options and returns the process exit code (see inputs.hpp).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -32,5 +33,28 @@ struct MapOptions {
   std::string format = "text";
 };
 int run_map(const MapOptions& o);
+
+struct SimOptions {
+  std::string file;  // the mapper program
+  std::string app;   // application model file (TOML or JSON)
+  std::string machine = "p100x4";
+  std::int64_t nodes = 1;
+  std::optional<std::string> trace;  // write a Chrome/Perfetto trace here
+  std::string format = "text";
+};
+int run_sim(const SimOptions& o);
+
+struct MachineShowOptions {
+  std::string machine;
+  std::int64_t nodes = 1;
+  std::string format = "text";
+};
+int run_machine_show(const MachineShowOptions& o);
+
+struct AppShowOptions {
+  std::string file;
+  std::string format = "text";
+};
+int run_app_show(const AppShowOptions& o);
 
 }  // namespace mage::cli

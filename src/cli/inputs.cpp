@@ -5,8 +5,10 @@
 #include <filesystem>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
+#include "model/app_io.hpp"
 #include "util/files.hpp"
 
 namespace mage::cli {
@@ -48,6 +50,40 @@ std::optional<lang::AppSignature> load_app(const std::string& path, lang::Diagno
     return std::nullopt;
   }
   return lang::parse_app_signature(*text, path, diags);
+}
+
+std::optional<model::MachineModel> load_machine_model(const std::string& arg, std::int64_t nodes,
+                                                      lang::Diagnostics& diags) {
+  if (auto preset = model::model_preset(arg, nodes)) return preset;
+  if (model::preset_spec(arg, 1)) {
+    usage(diags, "usage.bad-nodes", fmt::format("`--nodes {}` is out of range for the `{}` preset", nodes, arg),
+          fmt::format("use between 1 and {} nodes", model::kMaxNodes));
+    return std::nullopt;
+  }
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(arg, ec)) {
+    usage(diags, "usage.machine", fmt::format("unknown machine `{}`", arg),
+          fmt::format("use a preset ({}) or a machine model TOML file",
+                      fmt::join(mapping::machine_preset_names(), ", ")));
+    return std::nullopt;
+  }
+  std::string error;
+  auto text = util::read_file(arg, error);
+  if (!text) {
+    usage(diags, "usage.unreadable-file", error, "give a preset or the path of a machine model TOML file");
+    return std::nullopt;
+  }
+  return model::parse_machine_model_toml(*text, arg, diags);
+}
+
+std::optional<model::AppModel> load_app_model(const std::string& path, lang::Diagnostics& diags) {
+  std::string error;
+  auto text = util::read_file(path, error);
+  if (!text) {
+    usage(diags, "usage.unreadable-file", error, "give the path of an application model (TOML or JSON)");
+    return std::nullopt;
+  }
+  return model::load_app(*text, path, diags);
 }
 
 bool use_color() { return ::isatty(STDERR_FILENO) && std::getenv("NO_COLOR") == nullptr; }

@@ -8,6 +8,8 @@
 #include "lang/diagnostic.hpp"
 #include "lang/source.hpp"
 #include "mapping/machine_desc.hpp"
+#include "model/app_model.hpp"
+#include "model/machine_model.hpp"
 
 namespace mage::cli {
 
@@ -20,6 +22,10 @@ std::optional<lang::SourceFile> load_source(const std::string& path, lang::Diagn
 // A preset name, a compact spec ("nodes=2,gpus=4"), or a TOML file.
 std::optional<mapping::MachineDesc> load_machine(const std::string& arg, lang::Diagnostics& diags);
 std::optional<lang::AppSignature> load_app(const std::string& path, lang::Diagnostics& diags);
+// The simulator's inputs: a machine model (preset or TOML file, on `nodes` nodes) and an application model.
+std::optional<model::MachineModel> load_machine_model(const std::string& arg, std::int64_t nodes,
+                                                      lang::Diagnostics& diags);
+std::optional<model::AppModel> load_app_model(const std::string& path, lang::Diagnostics& diags);
 
 bool use_color();
 // Prints usage diagnostics (no source) to stderr.

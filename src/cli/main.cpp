@@ -34,6 +34,31 @@ int main(int argc, char** argv) {
   m->add_option("--app", map.app, "application description (TOML) giving the task's variants");
   m->add_option("--format", map.format, "output format")->check(CLI::IsMember({"text", "json"}));
 
+  SimOptions sim;
+  auto* s = app.add_subcommand("sim", "Simulate an application under a mapper program on a modelled machine");
+  s->add_option("FILE", sim.file, "mapper program")->required();
+  s->add_option("--app", sim.app, "application model (TOML or JSON)")->required();
+  s->add_option("--machine", sim.machine, "preset (p100x4, dgx-h100, cpu) or machine model TOML file")
+      ->capture_default_str();
+  s->add_option("--nodes", sim.nodes, "number of nodes")->check(CLI::Range(1, 65536))->capture_default_str();
+  s->add_option("--trace", sim.trace, "write a Chrome/Perfetto trace (JSON) to this file");
+  s->add_option("--format", sim.format, "output format")->check(CLI::IsMember({"text", "json"}));
+
+  MachineShowOptions machine_show;
+  auto* machine_cmd = app.add_subcommand("machine", "Describe machine models");
+  machine_cmd->require_subcommand(1);
+  auto* ms = machine_cmd->add_subcommand("show", "Print a machine model: processors, memories, links");
+  ms->add_option("MACHINE", machine_show.machine, "preset or machine model TOML file")->required();
+  ms->add_option("--nodes", machine_show.nodes, "number of nodes")->check(CLI::Range(1, 65536));
+  ms->add_option("--format", machine_show.format, "output format")->check(CLI::IsMember({"text", "json"}));
+
+  AppShowOptions app_show;
+  auto* app_cmd = app.add_subcommand("app", "Describe application models");
+  app_cmd->require_subcommand(1);
+  auto* as = app_cmd->add_subcommand("show", "Print an application model: tasks, regions, launches");
+  as->add_option("FILE", app_show.file, "application model (TOML or JSON)")->required();
+  as->add_option("--format", app_show.format, "output format")->check(CLI::IsMember({"text", "json"}));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -43,5 +68,8 @@ int main(int argc, char** argv) {
   if (*c) return run_check(check);
   if (*f) return run_fmt(fmt);
   if (*m) return run_map(map);
+  if (*s) return run_sim(sim);
+  if (*ms) return run_machine_show(machine_show);
+  if (*as) return run_app_show(app_show);
   return kExitUsage;
 }

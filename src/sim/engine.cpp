@@ -73,12 +73,18 @@ class Run {
   }
 
   void start_actors() {
-    if (graph_.control_replicated) {
-      for (int n = 0; n < platform_.nodes; ++n)
-        sg4::Actor::create(fmt::format("runtime{}", n), util_hosts_[static_cast<std::size_t>(n)], [this, n] { runtime(n); });
-    } else {
-      sg4::Actor::create("runtime", util_hosts_[0], [this] { runtime(-1); });
+    // Node 0's runtime launches every task that is not control-replicated; each node's own runtime
+    // launches its replicated ones.
+    std::vector<bool> replicated_on(static_cast<std::size_t>(platform_.nodes), false);
+    bool central = false;
+    for (const auto& t : graph_.tasks) {
+      if (t.replicated) replicated_on[static_cast<std::size_t>(t.node)] = true;
+      else central = true;
     }
+    if (central) sg4::Actor::create("runtime", util_hosts_[0], [this] { runtime(-1); });
+    for (int n = 0; n < platform_.nodes; ++n)
+      if (replicated_on[static_cast<std::size_t>(n)])
+        sg4::Actor::create(fmt::format("runtime{}", n), util_hosts_[static_cast<std::size_t>(n)], [this, n] { runtime(n); });
     for (const auto& [proc, tasks] : per_processor_) {
       sg4::Host* host = proc_hosts_[static_cast<std::size_t>(proc)];
       sg4::Actor::create(fmt::format("copies{}", proc), host, [this, tasks = tasks] { copy_engine(tasks); });
@@ -122,12 +128,12 @@ class Run {
                    static_cast<std::size_t>(group)];
   }
 
-  // The runtime of a node (or, without control replication, of node 0 for every node) maps tasks in
-  // program order on its utility processor.
+  // A runtime maps tasks in program order on its utility processor: node 0's (node = -1) the tasks that
+  // are not control-replicated, node n's the replicated tasks of node n.
   void runtime(int node) {
     for (std::size_t t = 0; t < graph_.tasks.size(); ++t) {
       const SimTask& task = graph_.tasks[t];
-      if (node >= 0 && task.node != node) continue;
+      if (node >= 0 ? (!task.replicated || task.node != node) : task.replicated) continue;
       if (task.limit_group >= 0) {
         auto limit = graph_.limits[static_cast<std::size_t>(task.limit_group)].count;
         if (!wait_limit(task.node, task.limit_group, [&] { return mapped(task.node, task.limit_group) < limit; }))
@@ -208,7 +214,7 @@ class Run {
       if (!wait_task(t, [&] { return launched_[ti] && copies_done_[ti]; })) return;
       for (int d : task.deps)
         if (!wait_task(d, [&] { return static_cast<bool>(finished_[static_cast<std::size_t>(d)]); })) return;
-      bool remote = !graph_.control_replicated && task.node != 0;
+      bool remote = !task.replicated && task.node != 0;
       if (remote && platform_.remote_launch_latency > 0) sg4::this_actor::sleep_for(platform_.remote_launch_latency);
       result_.tasks[ti].start = sg4::Engine::get_clock();
       if (task.compute_seconds > 0) sg4::this_actor::execute(task.compute_seconds);

@@ -15,7 +15,8 @@ struct CopyOp {
   int dst_memory = 0;
   std::uint64_t bytes = 0;
   int after_task = -1;  // the task that produced the source data (-1: valid from the start)
-  std::string what;     // "region `ghost` (12 KiB) SYSMEM→FBMEM", for traces and feedback
+  std::string what;     // "`ghost` n0.sysmem→n0.fbmem1", for traces
+  std::string region;   // the argument's name as rules see it, for explanations
 };
 
 // Memory a task's instances take while they live.
@@ -37,6 +38,7 @@ struct SimTask {
   std::vector<Allocation> allocations;  // made when the runtime maps the task
   int limit_group = -1;    // index into TaskGraph::limits for InstanceLimit back-pressure, -1 if none
   int step = 0;            // time step, for the timed window
+  bool replicated = false; // control-replicated: launched by its own node's runtime, not node 0's
 };
 
 // At most `count` tasks of a group mapped but not finished at once on one node.
@@ -76,7 +78,6 @@ struct EnginePlatform {
 struct TaskGraph {
   std::vector<SimTask> tasks;  // program order
   std::vector<InstanceLimitGroup> limits;
-  bool control_replicated = false;  // each node's runtime launches its own tasks
   int warmup_steps = 0;             // steps before the timed window
 };
 

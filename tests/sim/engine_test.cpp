@@ -153,7 +153,7 @@ TEST(Engine, RuntimeOverheadAndRemoteLaunches) {
   auto central = run_engine_isolated(p, g);
   ASSERT_TRUE(central.completed) << central.error;
   EXPECT_NEAR(central.tasks[1].start, 1.25, 1e-9);  // mapped second by node 0's runtime, then sent over
-  g.control_replicated = true;
+  for (auto& t : g.tasks) t.replicated = true;
   auto replicated = run_engine_isolated(p, g);
   ASSERT_TRUE(replicated.completed) << replicated.error;
   EXPECT_NEAR(replicated.tasks[1].start, 0.5, 1e-9);  // node 1 maps its own task

@@ -1,0 +1,90 @@
+// `mage sim FILE --app APP [--machine PRESET|FILE] [--nodes N] [--trace out.json] [--format text|json]`
+#include <cstdio>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "cli/inputs.hpp"
+#include "mapping/policy.hpp"
+#include "model/app_io.hpp"
+#include "sim/simulate.hpp"
+#include "sim/trace.hpp"
+#include "util/files.hpp"
+
+namespace mage::cli {
+
+int run_sim(const SimOptions& o) {
+  lang::Diagnostics usage;
+  auto source = load_source(o.file, usage);
+  auto machine = source ? load_machine_model(o.machine, o.nodes, usage) : std::nullopt;
+  auto app = machine ? load_app_model(o.app, usage) : std::nullopt;
+  if (usage.has_errors()) {
+    report_usage(usage);
+    return kExitUsage;
+  }
+
+  lang::Diagnostics diags;
+  lang::AppSignature signature = app->signature();
+  auto print = [](const std::string& line) { std::fprintf(stderr, "print: %s\n", line.c_str()); };
+  auto policy = mapping::Policy::compile(*source, model::to_machine_desc(*machine), diags, &signature, print);
+  if (!policy) {
+    if (o.format == "json") {
+      nlohmann::json j = lang::to_json(diags, &*source);
+      j["ok"] = false;
+      std::puts(j.dump(2).c_str());
+    } else {
+      std::fputs(lang::render_text(diags, &*source, use_color()).c_str(), stderr);
+    }
+    return kExitFindings;
+  }
+  if (diags.warning_count() > 0 && o.format != "json")
+    std::fputs(lang::render_text(diags, &*source, use_color()).c_str(), stderr);
+
+  sim::SimResult result = sim::simulate(*app, *machine, *policy);
+  if (o.trace && result.ok) {
+    std::string error;
+    if (!util::write_file_atomic(*o.trace, sim::trace_json(result).dump() + "\n", error)) {
+      std::fprintf(stderr, "error: %s\n", error.c_str());
+      return kExitUsage;
+    }
+  }
+  if (o.format == "json") {
+    std::puts(sim::to_json(result).dump(2).c_str());
+  } else {
+    std::fputs(sim::render_summary(result).c_str(), stdout);
+    if (result.error) std::fputs(lang::render_text(*result.error, &*source, use_color()).c_str(), stderr);
+    if (o.trace && result.ok) std::printf("trace: %s (open in ui.perfetto.dev)\n", o.trace->c_str());
+  }
+  return result.ok ? kExitOk : kExitFindings;
+}
+
+int run_machine_show(const MachineShowOptions& o) {
+  lang::Diagnostics usage;
+  auto machine = load_machine_model(o.machine, o.nodes, usage);
+  if (!machine) {
+    report_usage(usage);
+    return kExitUsage;
+  }
+  if (o.format == "json")
+    std::puts(model::to_json(*machine).dump(2).c_str());
+  else
+    std::fputs(model::describe(*machine).c_str(), stdout);
+  return kExitOk;
+}
+
+int run_app_show(const AppShowOptions& o) {
+  lang::Diagnostics usage;
+  auto app = load_app_model(o.file, usage);
+  if (!app) {
+    report_usage(usage);
+    return kExitUsage;
+  }
+  if (o.format == "json")
+    std::puts(model::to_json(*app).dump(2).c_str());
+  else
+    std::fputs(model::describe(*app).c_str(), stdout);
+  return kExitOk;
+}
+
+}  // namespace mage::cli
