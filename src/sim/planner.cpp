@@ -338,9 +338,8 @@ class Planner {
           if (!s.reductions.empty()) {  // the reductions were applied into `mem`
             s.valid = {mem};
             s.reductions.clear();
-          } else if (std::find(s.valid.begin(), s.valid.end(), mem) == s.valid.end() && !collected(task, mem)) {
-            s.valid.push_back(mem);
-          } else if (s.valid.empty()) {
+          } else if (!s.valid.empty() && std::find(s.valid.begin(), s.valid.end(), mem) == s.valid.end() &&
+                     !collected(task, mem)) {
             s.valid.push_back(mem);
           }
           s.readers.push_back(id);

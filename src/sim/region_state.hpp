@@ -17,7 +17,8 @@ namespace mage::sim {
 struct DataState {
   int last_writer = -1;               // task index, -1 before any write
   std::vector<int> readers;           // since the last write
-  std::vector<model::MemId> valid;    // memories with the current data; empty: no data yet
+  std::vector<model::MemId> valid;    // memories with the current data; empty: not written yet, so
+                                      // every instance starts with its initial values and nothing moves
   std::vector<std::pair<model::MemId, int>> reductions;  // pending: (buffer memory, reducing task)
 };
 

@@ -9,6 +9,9 @@
 #include <vector>
 
 namespace mage::model {
+
+static void PrintTo(const IntervalSet& s, std::ostream* os) { *os << s.to_string(); }
+
 namespace {
 
 TEST(IntervalSet, NormalisesSortsMergesAndDropsEmptyIntervals) {
