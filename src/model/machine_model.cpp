@@ -137,7 +137,8 @@ std::vector<SpecProblem> spec_problems(const MachineSpec& original) {
   range("sockets", s.sockets, 1, 64);
   range("network.nics", s.network.nics, 0, 64);
   range("omp.threads", s.omp.threads, 1, 4096);
-  for (auto [section, p] : {std::pair{"cpu", &s.cpu}, {"omp", &s.omp}, {"gpu", &s.gpu}, {"utility", &s.utility}}) {
+  for (auto [section, p] :
+       {std::pair{"cpu", &s.cpu}, {"omp", &s.omp}, {"gpu", &s.gpu}, {"utility", &s.utility}}) {
     std::string count = fmt::format("{}.count", section);
     range(count.c_str(), p->count, 0, 4096);
     if (p->count == 0) continue;
@@ -167,7 +168,8 @@ std::vector<SpecProblem> spec_problems(const MachineSpec& original) {
   }
   std::int64_t per_node = s.cpu.count + s.omp.count + s.gpu.count + s.utility.count;
   if (problems.empty() && s.nodes * per_node > kMaxProcessors)
-    problem("nodes", fmt::format("{} nodes x {} processors exceed {} processors", s.nodes, per_node, kMaxProcessors),
+    problem("nodes",
+            fmt::format("{} nodes x {} processors exceed {} processors", s.nodes, per_node, kMaxProcessors),
             "model fewer nodes");
   return problems;
 }
@@ -241,15 +243,16 @@ class Builder {
   }
 
  private:
-  MemId memory(MemKind kind, NodeId n, std::int64_t index, std::optional<std::uint32_t> socket, const MemSpec& s) {
+  MemId memory(MemKind kind, NodeId n, std::int64_t index, std::optional<std::uint32_t> socket,
+               const MemSpec& s) {
     m_.memories.push_back(
         Memory{kind, n, static_cast<std::uint32_t>(index), socket, s.capacity, s.bandwidth, s.latency});
     return static_cast<MemId>(m_.memories.size() - 1);
   }
 
   LinkId link(LinkKind kind, NodeId n, std::int64_t index, std::int64_t peer, const LinkSpec& s) {
-    m_.links.push_back(
-        Link{kind, n, static_cast<std::uint32_t>(index), static_cast<std::uint32_t>(peer), s.bandwidth, s.latency});
+    m_.links.push_back(Link{kind, n, static_cast<std::uint32_t>(index), static_cast<std::uint32_t>(peer),
+                            s.bandwidth, s.latency});
     return static_cast<LinkId>(m_.links.size() - 1);
   }
 
@@ -443,7 +446,9 @@ class Router {
 
 }  // namespace
 
-std::vector<LinkId> route(const MachineModel& model, MemId from, MemId to) { return Router(model).route(from, to); }
+std::vector<LinkId> route(const MachineModel& model, MemId from, MemId to) {
+  return Router(model).route(from, to);
+}
 
 double route_bandwidth(const MachineModel& model, const std::vector<LinkId>& route) {
   double bw = std::numeric_limits<double>::infinity();

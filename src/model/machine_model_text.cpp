@@ -1,4 +1,5 @@
 // A machine model for people (describe, readable units) and for programs (JSON).
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -50,7 +51,9 @@ std::string link_note(LinkKind k) {
 
 }  // namespace
 
-std::string format_bandwidth(double v) { return scaled(v, 1000, {"B/s", "kB/s", "MB/s", "GB/s", "TB/s", "PB/s"}); }
+std::string format_bandwidth(double v) {
+  return scaled(v, 1000, {"B/s", "kB/s", "MB/s", "GB/s", "TB/s", "PB/s"});
+}
 std::string format_bytes(std::int64_t v) {
   return scaled(static_cast<double>(v), 1024, {"B", "KiB", "MiB", "GiB", "TiB", "PiB"});
 }
@@ -88,7 +91,8 @@ std::string describe(const MachineModel& model) {
                         : kind == MemKind::FBMEM ? "one per GPU"
                                                  : "interleaved over the sockets";
     out += fmt::format("  {:<8} {:>4} x {}, {}, latency {} ({})\n", to_string(kind), ids.size(),
-                       format_bytes(m.capacity), format_bandwidth(m.bandwidth), format_seconds(m.latency), where);
+                       format_bytes(m.capacity), format_bandwidth(m.bandwidth), format_seconds(m.latency),
+                       where);
   }
   out += "access (processor -> memory):\n";
   for (const auto* ids : {&n0.cpu, &n0.omp, &n0.gpu, &n0.utility}) {
@@ -96,7 +100,9 @@ std::string describe(const MachineModel& model) {
     const Processor& p = model.processors[ids->front()];
     for (const Access& a : p.access) {
       const Memory& m = model.memories[a.memory];
-      const char* own = m.kind == MemKind::FBMEM ? " (its own)" : m.kind == MemKind::SOCKMEM ? " (its socket's)" : "";
+      const char* own = m.kind == MemKind::FBMEM     ? " (its own)"
+                        : m.kind == MemKind::SOCKMEM ? " (its socket's)"
+                                                     : "";
       out += fmt::format("  {:<8} -> {:<8} {}, latency {}{}\n", proc_label(p), to_string(m.kind),
                          format_bandwidth(a.bandwidth), format_seconds(a.latency), own);
     }
@@ -123,7 +129,8 @@ nlohmann::json to_json(const MachineModel& model) {
   json figures = json::object();
   for (const SpecField& f : spec_fields(spec)) {
     if (unused_because(spec, f.section, f.key)) continue;
-    json& slot = f.section.empty() ? figures[std::string(f.key)] : figures[std::string(f.section)][std::string(f.key)];
+    json& section = f.section.empty() ? figures : figures[std::string(f.section)];
+    json& slot = section[std::string(f.key)];
     std::visit([&](auto* v) { slot = *v; }, f.value);
   }
   figures["name"] = spec.name;
@@ -141,14 +148,16 @@ nlohmann::json to_json(const MachineModel& model) {
   json mems = json::array();
   for (MemId id = 0; id < model.memories.size(); ++id) {
     const Memory& m = model.memories[id];
-    mems.push_back({{"id", id}, {"name", memory_name(model, id)}, {"kind", to_string(m.kind)}, {"node", m.node},
+    mems.push_back({{"id", id}, {"name", memory_name(model, id)}, {"kind", to_string(m.kind)},
+                    {"node", m.node},
                     {"socket", m.socket ? json(*m.socket) : json(nullptr)}, {"capacity", m.capacity},
                     {"bandwidth", m.bandwidth}, {"latency", m.latency}});
   }
   json links = json::array();
   for (LinkId id = 0; id < model.links.size(); ++id) {
     const Link& l = model.links[id];
-    links.push_back({{"id", id}, {"name", link_name(model, id)}, {"kind", to_string(l.kind)}, {"node", l.node},
+    links.push_back({{"id", id}, {"name", link_name(model, id)}, {"kind", to_string(l.kind)},
+                     {"node", l.node},
                      {"bandwidth", l.bandwidth}, {"latency", l.latency}, {"opposite", opposite(model, id)}});
   }
   return json{{"name", spec.name}, {"nodes", spec.nodes}, {"spec", figures},

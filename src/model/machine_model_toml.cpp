@@ -48,7 +48,8 @@ class ModelReader {
     try {
       root = toml::parse(text_, file_);
     } catch (const toml::parse_error& e) {
-      fail("usage.machine-syntax", e.source(), fmt::format("`{}` is not valid TOML: {}", file_, e.description()),
+      fail("usage.machine-syntax", e.source(),
+           fmt::format("`{}` is not valid TOML: {}", file_, e.description()),
            "fix the TOML syntax at this position");
       return std::nullopt;
     }
@@ -121,8 +122,9 @@ class ModelReader {
       // Whole numbers written as floats (`capacity = 16e9`) are accepted too.
       std::optional<std::int64_t> i;
       if (const auto* v = node.as_integer()) i = v->get();
-      if (const auto* v = node.as_floating_point(); v && std::trunc(v->get()) == v->get() && std::fabs(v->get()) < 9e18)
-        i = static_cast<std::int64_t>(v->get());
+      const auto* f = node.as_floating_point();
+      if (f && std::trunc(f->get()) == f->get() && std::fabs(f->get()) < 9e18)
+        i = static_cast<std::int64_t>(f->get());
       if (!i) return wrong_type(name, node, "an integer");
       **integer = *i;
     } else {
@@ -169,7 +171,8 @@ class ModelReader {
     auto close = lang::did_you_mean(key, known);
     std::string name = section.empty() ? key : section + "." + key;
     fail("usage.machine-field", where,
-         fmt::format("`{}`: unknown field `{}`{}", file_, name, close ? fmt::format("; did you mean `{}`?", *close) : ""),
+         fmt::format("`{}`: unknown field `{}`{}", file_, name,
+                     close ? fmt::format("; did you mean `{}`?", *close) : ""),
          fmt::format("the fields {} are {}", section.empty() ? "at the top" : "of [" + section + "]",
                      fmt::join(known, ", ")));
   }

@@ -225,4 +225,53 @@ TEST_F(Cli, EveryDocsExampleChecks) {
   EXPECT_GE(seen, 5);
 }
 
+TEST_F(Cli, SimPrintsASimulatedSummaryAndWritesATrace) {
+  auto trace = dir_ / "trace.json";
+  auto r = mage("sim examples/halo2d.mpl --app examples/apps/halo2d.toml --machine p100x4 --trace " + trace.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("on p100x4, 1 node (simulated model)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("iterations/s (simulated)"), std::string::npos) << r.out;
+  auto t = nlohmann::json::parse(slurp(trace));
+  EXPECT_GT(t["traceEvents"].size(), 10u);
+}
+
+TEST_F(Cli, SimJsonOnFourNodes) {
+  auto r = mage("sim examples/halo2d.mpl --app examples/apps/halo2d.toml --machine p100x4 --nodes 4 --format json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["ok"], true);
+  EXPECT_EQ(j["simulated"], true);
+  EXPECT_GT(j["throughput"].get<double>(), 0);
+  EXPECT_NE(j["machine"].get<std::string>().find("4 nodes"), std::string::npos);
+}
+
+TEST_F(Cli, SimMappingErrorIsReported) {
+  auto f = write("bad.mpl", "Task * GPU;\nRegion * * GPU SYSMEM;\n");
+  auto r = mage("sim " + f.string() + " --app examples/apps/halo2d.toml --machine p100x4");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("mapping"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, SimBadInputsAreUsageErrors) {
+  EXPECT_EQ(mage("sim examples/halo2d.mpl --app examples/apps/halo2d.toml --machine p300x9").code, 2);
+  auto app = write("app.toml", "name = \"x\"\n[[regions]]\nname = 3\n");
+  auto r = mage("sim examples/halo2d.mpl --app " + app.string());
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("app.toml:"), std::string::npos) << r.err;
+  auto machine = write("m.toml", "preset = \"p100x4\"\n[gpu]\nflops = -1\n");
+  auto m = mage("sim examples/halo2d.mpl --app examples/apps/halo2d.toml --machine " + machine.string());
+  EXPECT_EQ(m.code, 2);
+  EXPECT_NE(m.err.find("gpu.flops"), std::string::npos) << m.err;
+}
+
+TEST_F(Cli, MachineAndAppShow) {
+  auto m = mage("machine show p100x4 --nodes 2");
+  ASSERT_EQ(m.code, 0) << m.err;
+  EXPECT_NE(m.out.find("FBMEM"), std::string::npos) << m.out;
+  auto a = mage("app show examples/apps/halo2d.toml");
+  ASSERT_EQ(a.code, 0) << a.err;
+  EXPECT_NE(a.out.find("stencil"), std::string::npos) << a.out;
+  EXPECT_EQ(mage("machine show nope").code, 2);
+}
+
 }  // namespace

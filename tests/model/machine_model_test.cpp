@@ -157,7 +157,8 @@ TEST(MachineModel, EveryProcessorAddressesAMemoryTheMappingLayerAllows) {
       for (const Access& a : proc.access) {
         const Memory& mem = m.memories[a.memory];
         EXPECT_EQ(mem.node, proc.node);
-        EXPECT_TRUE(desc.can_address(proc.kind, mem.kind)) << processor_name(m, p) << " " << memory_name(m, a.memory);
+        EXPECT_TRUE(desc.can_address(proc.kind, mem.kind))
+            << processor_name(m, p) << " " << memory_name(m, a.memory);
         EXPECT_GT(a.bandwidth, 0);
       }
       // Every kind the mapping layer lets it address has an instance it reaches.
@@ -319,7 +320,9 @@ lang::Diagnostic error_of(const std::string& text) {
   return d;
 }
 
-bool mentions(const lang::Diagnostic& d, const std::string& what) { return d.message.find(what) != std::string::npos; }
+bool mentions(const lang::Diagnostic& d, const std::string& what) {
+  return d.message.find(what) != std::string::npos;
+}
 
 TEST(MachineModelToml, SyntaxErrorHasLineAndColumn) {
   auto d = error_of("preset = \"p100x4\"\n[gpu\nflops = 1\n");
@@ -340,8 +343,9 @@ TEST(MachineModelToml, NegativeAndZeroFiguresNameTheField) {
 }
 
 TEST(MachineModelToml, MissingFigurePointsAtItsSection) {
-  auto d = error_of("sockets = 1\n[cpu]\ncount = 2\nbandwidth = 1e10\n[sysmem]\ncapacity = 1e9\nbandwidth = 1e10\n"
-                    "[memcpy]\nbandwidth = 5e9\n");
+  auto d = error_of(
+      "sockets = 1\n[cpu]\ncount = 2\nbandwidth = 1e10\n[sysmem]\ncapacity = 1e9\nbandwidth = 1e10\n"
+      "[memcpy]\nbandwidth = 5e9\n");
   EXPECT_TRUE(mentions(d, "`cpu.flops`")) << d.message;
   EXPECT_EQ(d.span.begin.line, 2u);
 }
