@@ -163,7 +163,8 @@ TEST(MachineModel, EveryProcessorAddressesAMemoryTheMappingLayerAllows) {
       }
       // Every kind the mapping layer lets it address has an instance it reaches.
       for (MemKind kind : desc.addressable(proc.kind)) {
-        if (kind != MemKind::VIRTUAL) EXPECT_TRUE(best_memory(m, p, kind)) << processor_name(m, p);
+        if (kind == MemKind::VIRTUAL) continue;
+        EXPECT_TRUE(best_memory(m, p, kind)) << processor_name(m, p) << " " << to_string(kind);
       }
     }
   }

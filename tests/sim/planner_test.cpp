@@ -165,5 +165,24 @@ TEST(Simulate, OutOfMemoryIsAMappingError) {
   EXPECT_EQ(r.error->code, "mapping.out-of-memory");
 }
 
+TEST(Simulate, CollectMemoryWithInstanceLimitLowersThePeak) {
+  const std::string one_gpu = "Task * GPU;\nm = Machine(GPU);\ndef first(Task task) { return m[0, 0]; }\n"
+                              "IndexTaskMap * first;\n";
+  auto peak = [](const SimResult& r) {
+    std::uint64_t p = 0;
+    for (const auto& m : r.memories) p = std::max(p, m.peak);
+    return p;
+  };
+  Fixture keep(one_gpu);
+  Fixture collect(one_gpu + "CollectMemory stencil ghost;\nInstanceLimit stencil 1;\n");
+  auto a = simulate(halo(2), keep.machine, *keep.policy);
+  auto b = simulate(halo(2), collect.machine, *collect.policy);
+  ASSERT_TRUE(a.ok && b.ok);
+  // Four tiles (8000 B each) live throughout; the ghosts (80, 160, 160, 80 B) all stay without collection,
+  // and one at a time with it.
+  EXPECT_EQ(peak(a), 32000u + 480u);
+  EXPECT_EQ(peak(b), 32000u + 160u);
+}
+
 }  // namespace
 }  // namespace mage::sim
