@@ -685,7 +685,7 @@ Feedback from_diagnostics(const lang::Diagnostics& diags, const lang::SourceFile
     if (said.size() == kExplainedDiagnostics) break;
     Facts facts = diagnostic_facts(*d, source, nullptr);
     auto out = evaluate(facts);
-    if (std::find(fb.fired.begin(), fb.fired.end(), facts.fired.front()) != fb.fired.end()) continue;
+    if (out.empty() || std::find(fb.fired.begin(), fb.fired.end(), facts.fired.front()) != fb.fired.end()) continue;
     fb.fired.push_back(facts.fired.front());
     said.push_back(out.front());
   }

@@ -16,7 +16,7 @@ namespace {
 
 bool is(const Facts& f, std::string_view code) { return f.code == code; }
 bool has(const Facts& f, std::string_view text) { return f.message.find(text) != std::string::npos; }
-bool category(const Facts& f, lang::Category c) { return !f.code.empty() && f.category == c; }
+bool category(const Facts& f, lang::Category c) { return f.category == c; }
 
 bool copies_dominate(const Facts& f) { return f.has_copy && f.copies_share >= kCopiesShare; }
 bool on_gpu(MemKind m) { return m == MemKind::FBMEM; }
@@ -41,7 +41,7 @@ using lang::Category;
 
 const std::array kRules = {
     // ---- no diagnostics ----
-    D("check.clean", [](const Facts& f) { return f.code.empty(); },
+    D("check.clean", [](const Facts& f) { return f.code.empty() && f.message.empty(); },
       "the program parses and passes every static check; it has not been run yet",
       "simulate it on the target machine and application to measure it"),
 
@@ -160,7 +160,6 @@ const std::array kRules = {
       "an input other than the mapper is invalid (a machine or application description, or an option): "
       "{message}",
       "{hint} ({where})"),
-    D("diag.other", [](const Facts&) { return true; }, "{message}", "{hint}"),
 
     // ---- performance, every rule that applies ----
     P("perf.copies-between-gpus",

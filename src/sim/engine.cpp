@@ -96,6 +96,8 @@ class Run {
   // waits for, so an event wakes only the actors that care about it.
   template <class Pred>
   bool wait_on(std::vector<sg4::ConditionVariable*>& watchers, Pred ready) {
+    // Actors never preempt each other, so a condition that already holds needs no lock (a simcall).
+    if (ready() || failed_) return !failed_;
     std::unique_lock lock(*mutex_);
     sg4::ConditionVariable* me = own_cv();
     while (!ready() && !failed_) {
