@@ -48,7 +48,8 @@ Variant* TaskBuilder::last(const char* call) {
 std::optional<LayoutPredicate> TaskBuilder::parse(std::string_view predicate) {
   auto p = parse_layout_predicate(predicate);
   if (!p)
-    app_->misuse(fmt::format("tasks[{}].variants", index_), fmt::format("`{}` is not a layout predicate", predicate),
+    app_->misuse(fmt::format("tasks[{}].variants", index_),
+                 fmt::format("`{}` is not a layout predicate", predicate),
                  "write SOA, AOS, C_order, F_order or Align<N");
   return p;
 }
@@ -121,7 +122,8 @@ Argument* LaunchBuilder::last(const char* call) {
   return nullptr;
 }
 
-LaunchBuilder& LaunchBuilder::partition(std::string name, Privilege privilege, std::vector<std::string> fields) {
+LaunchBuilder& LaunchBuilder::partition(std::string name, Privilege privilege,
+                                        std::vector<std::string> fields) {
   Argument& a = get().args.emplace_back();
   a.partition = std::move(name);
   a.privilege = privilege;
@@ -223,12 +225,10 @@ void AppBuilder::misuse(std::string field, std::string message, std::string hint
 }
 
 std::optional<AppModel> AppBuilder::build(lang::Diagnostics& diags) const {
-  for (const AppProblem& p : misuses_)
-    diags.add(lang::Diagnostic{lang::Severity::Error, lang::Category::Usage, p.code, {},
-                               fmt::format("application `{}`: `{}`: {}", app_.name, p.field, p.message), p.hint, {},
-                               {}});
-  const bool valid = validate(app_, diags);
-  if (!valid || !misuses_.empty()) return std::nullopt;
+  std::vector<AppProblem> problems = misuses_;
+  for (AppProblem& p : validate(app_)) problems.push_back(std::move(p));
+  report(app_.name, problems, diags);
+  if (!problems.empty()) return std::nullopt;
   return app_;
 }
 

@@ -15,10 +15,13 @@
 namespace mage::model {
 
 // Read and validate; nullopt, with the reasons in `diags`, unless the model is valid.
-std::optional<AppModel> load_app_toml(std::string_view text, const std::string& file_name, lang::Diagnostics& diags);
-std::optional<AppModel> load_app_json(std::string_view text, const std::string& file_name, lang::Diagnostics& diags);
+std::optional<AppModel> load_app_toml(std::string_view text, const std::string& file_name,
+                                      lang::Diagnostics& diags);
+std::optional<AppModel> load_app_json(std::string_view text, const std::string& file_name,
+                                      lang::Diagnostics& diags);
 // By the file name: `.json` is JSON, anything else TOML.
-std::optional<AppModel> load_app(std::string_view text, const std::string& file_name, lang::Diagnostics& diags);
+std::optional<AppModel> load_app(std::string_view text, const std::string& file_name,
+                                 lang::Diagnostics& diags);
 
 // The JSON form of a model; load_app_json reads its text back to an equal model.
 nlohmann::json to_json(const AppModel& app);

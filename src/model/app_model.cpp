@@ -133,8 +133,8 @@ std::string_view to_string(ProjectionKind k) {
 }
 
 std::optional<ProjectionKind> parse_projection_kind(std::string_view s) {
-  for (ProjectionKind k : {ProjectionKind::Identity, ProjectionKind::Offset, ProjectionKind::Constant,
-                           ProjectionKind::Table})
+  for (ProjectionKind k :
+       {ProjectionKind::Identity, ProjectionKind::Offset, ProjectionKind::Constant, ProjectionKind::Table})
     if (to_string(k) == s) return k;
   return std::nullopt;
 }
@@ -209,7 +209,8 @@ const Region* AppModel::root_region(const Partition& p) const {
 IntervalSet AppModel::parent_elements(const Partition& p) const {
   if (p.parent.empty()) {
     const Region* r = find_region(p.region);
-    return r && r->elements >= 1 && r->elements <= kMaxElements ? IntervalSet::range(0, r->elements) : IntervalSet();
+    return r && r->elements >= 1 && r->elements <= kMaxElements ? IntervalSet::range(0, r->elements)
+                                                                : IntervalSet();
   }
   const Partition* parent = find_partition(p.parent);
   if (parent && p.parent_piece >= 0 && static_cast<std::size_t>(p.parent_piece) < parent->pieces.size())
@@ -258,8 +259,11 @@ std::vector<PointTask> AppModel::points(std::size_t index) const {
   const Launch& launch = launches[index];
   const std::int64_t volume = launch.volume();
   for (std::int64_t linear = 0; linear < volume && linear < kMaxLaunchPoints; ++linear) {
-    PointTask pt{index, launch.task, launch.single() ? mapping::Coords{} : delinearize(linear, launch.domain),
-                 launch.domain, {}};
+    PointTask pt{index,
+                 launch.task,
+                 launch.single() ? mapping::Coords{} : delinearize(linear, launch.domain),
+                 launch.domain,
+                 {}};
     for (std::size_t a = 0; a < launch.args.size(); ++a) {
       const Argument& arg = launch.args[a];
       ArgPiece piece;
@@ -279,7 +283,8 @@ std::vector<PointTask> AppModel::points(std::size_t index) const {
         piece.region = region->name;
         std::int64_t field_bytes = 0;
         for (const Field& f : region->fields) {
-          if (!arg.fields.empty() && std::find(arg.fields.begin(), arg.fields.end(), f.name) == arg.fields.end())
+          if (!arg.fields.empty() &&
+              std::find(arg.fields.begin(), arg.fields.end(), f.name) == arg.fields.end())
             continue;
           piece.fields.push_back(f.name);
           field_bytes += f.bytes;
@@ -340,8 +345,7 @@ bool finite_at_least(double x, double low) { return std::isfinite(x) && x >= low
 class Validator {
  public:
   explicit Validator(const AppModel& app) : app_(app) {
-    for (std::size_t i = 0; i < app.launches.size(); ++i)
-      first_launch_.try_emplace(app.launches[i].task, i);
+    for (std::size_t i = 0; i < app.launches.size(); ++i) first_launch_.try_emplace(app.launches[i].task, i);
   }
 
   std::vector<AppProblem> run() {
@@ -367,11 +371,13 @@ class Validator {
   // Names live in namespaces (regions, partitions and piece names share one, as rules see them).
   void claim(std::map<std::string, std::string>& space, const std::string& name, const std::string& field,
              const char* what) {
-    if (name.empty()) return add("usage.app-field", field, fmt::format("a {} without a name", what),
-                                 "give it a name that rules can refer to");
+    if (name.empty())
+      return add("usage.app-field", field, fmt::format("a {} without a name", what),
+                 "give it a name that rules can refer to");
     auto [at, fresh] = space.try_emplace(name, field);
     if (!fresh)
-      add("usage.app-duplicate-name", field, fmt::format("the name `{}` is already used at `{}`", name, at->second),
+      add("usage.app-duplicate-name", field,
+          fmt::format("the name `{}` is already used at `{}`", name, at->second),
           "rename one of them: names must be unique");
   }
 
@@ -412,8 +418,8 @@ class Validator {
       const std::int64_t b = r.fields[f].bytes;
       if (b < 1 || b > kMaxElementBytes)
         add("usage.app-size", fpath + ".bytes",
-            fmt::format("field `{}` of region `{}` has {} bytes per element; expected 1 to 2^20", r.fields[f].name,
-                        r.name, b),
+            fmt::format("field `{}` of region `{}` has {} bytes per element; expected 1 to 2^20",
+                        r.fields[f].name, r.name, b),
             "give the field's size in bytes, such as 8 for a double");
       else
         total += b;
@@ -430,8 +436,9 @@ class Validator {
     const Partition& p = app_.partitions[i];
     if (p.region.empty() == p.parent.empty()) {
       add("usage.app-field", path,
-          fmt::format("partition `{}` names {}", p.name,
-                      p.region.empty() ? "neither a region nor a parent partition" : "both a region and a parent"),
+          fmt::format(
+              "partition `{}` names {}", p.name,
+              p.region.empty() ? "neither a region nor a parent partition" : "both a region and a parent"),
           "give either `region` or `parent` and `piece`");
       return std::nullopt;
     }
@@ -449,20 +456,22 @@ class Validator {
       return IntervalSet::range(0, r->elements);
     }
     auto earlier = app_.partitions.begin() + static_cast<std::ptrdiff_t>(i);
-    auto parent = std::find_if(app_.partitions.begin(), earlier, [&](const Partition& q) { return q.name == p.parent; });
+    auto parent = std::find_if(app_.partitions.begin(), earlier,
+                               [&](const Partition& q) { return q.name == p.parent; });
     if (parent == earlier) {
       const bool later = app_.find_partition(p.parent) != nullptr;
       add("usage.app-unknown-name", path + ".parent",
           later ? fmt::format("partition `{}` partitions `{}`, which is declared after it", p.name, p.parent)
                 : fmt::format("partition `{}` partitions `{}`, which is not a partition{}", p.name, p.parent,
                               suggestion(p.parent, names_of(app_.partitions))),
-          later ? "declare the parent partition first" : "declare the parent under [[partitions]] or fix the name");
+          later ? "declare the parent partition first"
+                : "declare the parent under [[partitions]] or fix the name");
       return std::nullopt;
     }
     if (p.parent_piece < 0 || p.parent_piece >= static_cast<std::int64_t>(parent->pieces.size())) {
       add("usage.app-projection", path + ".piece",
-          fmt::format("partition `{}` partitions piece {} of `{}`, which has {} pieces", p.name, p.parent_piece,
-                      parent->name, parent->pieces.size()),
+          fmt::format("partition `{}` partitions piece {} of `{}`, which has {} pieces", p.name,
+                      p.parent_piece, parent->name, parent->pieces.size()),
           "pieces are numbered from 0");
       return std::nullopt;
     }
@@ -492,7 +501,8 @@ class Validator {
     }
     if (!p.piece_names.empty() && p.piece_names.size() != p.pieces.size())
       add("usage.app-field", path + ".piece_names",
-          fmt::format("partition `{}` names {} pieces but has {}", p.name, p.piece_names.size(), p.pieces.size()),
+          fmt::format("partition `{}` names {} pieces but has {}", p.name, p.piece_names.size(),
+                      p.pieces.size()),
           "name every piece, or leave `piece_names` out");
     for (std::size_t j = 0; j < p.piece_names.size(); ++j)
       claim(regionish_, p.piece_names[j], item(path + ".piece_names", j), "piece");
@@ -500,9 +510,10 @@ class Validator {
     if (auto pair = first_overlap(p)) {
       const IntervalSet shared = p.pieces[pair->first] & p.pieces[pair->second];
       add("usage.app-overlap", path + ".disjoint",
-          fmt::format("partition `{}` is declared disjoint, but pieces {} and {} share {} elements, first [{}, {})",
-                      p.name, pair->first, pair->second, shared.size(), shared.intervals().front().lo,
-                      shared.intervals().front().hi),
+          fmt::format(
+              "partition `{}` is declared disjoint, but pieces {} and {} share {} elements, first [{}, {})",
+              p.name, pair->first, pair->second, shared.size(), shared.intervals().front().lo,
+              shared.intervals().front().hi),
           "fix the pieces, or leave `disjoint` out: aliased partitions are allowed");
     }
   }
@@ -516,7 +527,8 @@ class Validator {
   void check_task(std::size_t t, const std::string& path) {
     const Task& task = app_.tasks[t];
     auto launch = first_launch_.find(task.name);
-    const std::size_t arg_count = launch == first_launch_.end() ? 0 : app_.launches[launch->second].args.size();
+    const std::size_t arg_count =
+        launch == first_launch_.end() ? 0 : app_.launches[launch->second].args.size();
     for (std::size_t v = 0; v < task.variants.size(); ++v) {
       const Variant& var = task.variants[v];
       const std::string vpath = item(path + ".variants", v);
@@ -535,23 +547,24 @@ class Validator {
                                                       {"bytes_per_point", var.bytes_per_point}};
       for (auto [key, value] : costs)
         if (!finite_at_least(value, 0))
-          add("usage.app-size", fmt::format("{}.{}", vpath, key), fmt::format("`{}` is {}; expected >= 0", key, value),
+          add("usage.app-size", fmt::format("{}.{}", vpath, key),
+              fmt::format("`{}` is {}; expected >= 0", key, value),
               "costs are FLOP and bytes of memory traffic");
       const auto reach = [&](std::int64_t arg) {
         return arg >= 0 && (launch == first_launch_.end() || arg < static_cast<std::int64_t>(arg_count));
       };
       if (var.per_element() && !reach(var.work_arg))
         add("usage.app-argument", vpath + ".work_arg",
-            fmt::format("`work_arg` is {}, but task `{}` takes {} arguments (launches[{}])", var.work_arg, task.name,
-                        arg_count, launch == first_launch_.end() ? 0 : launch->second),
+            fmt::format("`work_arg` is {}, but task `{}` takes {} arguments (launches[{}])", var.work_arg,
+                        task.name, arg_count, launch == first_launch_.end() ? 0 : launch->second),
             "name the argument, counted from 0, whose elements the per-element costs are measured over");
       for (std::size_t l = 0; l < var.layout.size(); ++l) {
         const ArgLayout& al = var.layout[l];
         const std::string lpath = item(vpath + ".layout", l);
         if (!reach(al.arg))
           add("usage.app-argument", lpath + ".arg",
-              fmt::format("layout effects for argument {}, but task `{}` takes {} arguments", al.arg, task.name,
-                          arg_count),
+              fmt::format("layout effects for argument {}, but task `{}` takes {} arguments", al.arg,
+                          task.name, arg_count),
               "arguments are counted from 0");
         for (std::size_t s = 0; s < al.slowdown.size(); ++s) {
           const std::string spath = item(lpath + ".slowdown", s);
@@ -561,7 +574,8 @@ class Validator {
                 fmt::format("slowdown factor {}; expected a number >= 1", al.slowdown[s].factor),
                 "a factor says how many times slower the variant runs with that layout");
         }
-        for (std::size_t r = 0; r < al.reject.size(); ++r) check_predicate(al.reject[r], item(lpath + ".reject", r));
+        for (std::size_t r = 0; r < al.reject.size(); ++r)
+          check_predicate(al.reject[r], item(lpath + ".reject", r));
       }
     }
   }
@@ -569,7 +583,8 @@ class Validator {
   // False when the domain cannot be iterated (the problem is reported).
   bool check_domain(const Launch& l, const std::string& path) {
     if (l.domain.size() > kMaxDims) {
-      add("usage.app-size", path + ".domain", fmt::format("a {}-dimensional domain; at most {}", l.domain.size(), kMaxDims),
+      add("usage.app-size", path + ".domain",
+          fmt::format("a {}-dimensional domain; at most {}", l.domain.size(), kMaxDims),
           "use fewer dimensions");
       return false;
     }
@@ -583,7 +598,8 @@ class Validator {
       }
     if (ok && (l.volume() < 1 || l.volume() > kMaxLaunchPoints)) {
       add("usage.app-size", path + ".domain",
-          fmt::format("the domain {} has more than 2^20 points", domain_text(l.domain)), "use a smaller domain");
+          fmt::format("the domain {} has more than 2^20 points", domain_text(l.domain)),
+          "use a smaller domain");
       ok = false;
     }
     return ok;
@@ -595,7 +611,8 @@ class Validator {
     const Task* task = app_.find_task(l.task);
     if (!task)
       add("usage.app-unknown-name", path + ".task",
-          fmt::format("launch of `{}`, which is not a task{}", l.task, suggestion(l.task, names_of(app_.tasks))),
+          fmt::format("launch of `{}`, which is not a task{}", l.task,
+                      suggestion(l.task, names_of(app_.tasks))),
           "declare the task under [[tasks]] or fix the name");
     else if (task->variants.empty())
       add("usage.app-no-variant", path + ".task",
@@ -608,7 +625,8 @@ class Validator {
           fmt::format("task `{}` takes {} arguments in launches[{}] but {} here", l.task,
                       app_.launches[first].args.size(), first, l.args.size()),
           "every launch of a task passes the same arguments");
-    for (std::size_t a = 0; a < l.args.size(); ++a) check_arg(l, item(path + ".args", a), l.args[a], domain_ok);
+    for (std::size_t a = 0; a < l.args.size(); ++a)
+      check_arg(l, item(path + ".args", a), l.args[a], domain_ok);
     if (!l.produces.empty()) {
       auto [at, fresh] = futures.try_emplace(l.produces, path);
       if (!fresh)
@@ -619,7 +637,8 @@ class Validator {
     for (std::size_t c = 0; c < l.consumes.size(); ++c)
       if (!app_.producer(l.consumes[c]))
         add("usage.app-future", item(path + ".consumes", c),
-            fmt::format("launch of `{}` waits for future `{}`, which no launch produces", l.task, l.consumes[c]),
+            fmt::format("launch of `{}` waits for future `{}`, which no launch produces", l.task,
+                        l.consumes[c]),
             "set `produces` on the launch that returns it");
   }
 
@@ -653,14 +672,15 @@ class Validator {
     for (std::size_t f = 0; f < arg.fields.size(); ++f) {
       const std::string& field = arg.fields[f];
       if (std::find(seen.begin(), seen.end(), field) != seen.end())
-        add("usage.app-duplicate-name", item(path + ".fields", f), fmt::format("field `{}` is listed twice", field),
-            "list each field once");
+        add("usage.app-duplicate-name", item(path + ".fields", f),
+            fmt::format("field `{}` is listed twice", field), "list each field once");
       seen.push_back(field);
       if (region && !region->find_field(field))
         add("usage.app-unknown-name", item(path + ".fields", f),
             fmt::format("region `{}` has no field `{}`{}", region->name, field,
                         suggestion(field, names_of(region->fields))),
-            fmt::format("the fields of `{}` are {}", region->name, fmt::join(names_of(region->fields), ", ")));
+            fmt::format("the fields of `{}` are {}", region->name,
+                        fmt::join(names_of(region->fields), ", ")));
     }
     if (arg.privilege == Privilege::RED && arg.redop.empty())
       add("usage.app-argument", path + ".privilege", "a RED argument without a reduction operator",
@@ -693,21 +713,22 @@ class Validator {
           l.single() ? std::string("the single launch")
                      : fmt::format("point {} of the {} domain (linear index {})",
                                    point_text(delinearize(linear, l.domain)), domain_text(l.domain), linear);
-      const std::string field = proj.kind == ProjectionKind::Table      ? item(path + ".projection.table", linear)
+      const std::string field = proj.kind == ProjectionKind::Table ? item(path + ".projection.table", linear)
                                 : proj.kind == ProjectionKind::Identity ? path + ".projection"
                                                                         : path + ".projection.k";
       add("usage.app-projection", field,
-          fmt::format("{} selects piece {}, but partition `{}` has {} pieces (0 to {})", where, *piece, p.name,
-                      pieces, pieces - 1),
-          proj.kind == ProjectionKind::Identity ? "give the partition a piece per point, or project differently"
-                                                : "select a piece that exists");
+          fmt::format("{} selects piece {}, but partition `{}` has {} pieces (0 to {})", where, *piece,
+                      p.name, pieces, pieces - 1),
+          proj.kind == ProjectionKind::Identity
+              ? "give the partition a piece per point, or project differently"
+              : "select a piece that exists");
       return;  // one point per argument is enough to act on
     }
   }
 
   const AppModel& app_;
-  std::map<std::string, std::size_t> first_launch_;   // task -> its first launch
-  std::map<std::string, std::string> regionish_;       // region, partition and piece names -> field
+  std::map<std::string, std::size_t> first_launch_;  // task -> its first launch
+  std::map<std::string, std::string> regionish_;     // region, partition and piece names -> field
   std::vector<AppProblem> problems_;
 };
 
@@ -715,12 +736,17 @@ class Validator {
 
 std::vector<AppProblem> validate(const AppModel& app) { return Validator(app).run(); }
 
+void report(const std::string& app_name, const std::vector<AppProblem>& problems, lang::Diagnostics& diags) {
+  for (const AppProblem& p : problems) {
+    std::string message = fmt::format("application `{}`: `{}`: {}", app_name, p.field, p.message);
+    diags.add(lang::Diagnostic{
+        lang::Severity::Error, lang::Category::Usage, p.code, {}, std::move(message), p.hint, {}, {}});
+  }
+}
+
 bool validate(const AppModel& app, lang::Diagnostics& diags) {
   const std::vector<AppProblem> problems = validate(app);
-  for (const AppProblem& p : problems)
-    diags.add(lang::Diagnostic{lang::Severity::Error, lang::Category::Usage, p.code, {},
-                               fmt::format("application `{}`: `{}`: {}", app.name, p.field, p.message), p.hint,
-                               {}, {}});
+  report(app.name, problems, diags);
   return problems.empty();
 }
 
@@ -759,7 +785,8 @@ std::string variant_text(const Variant& v) {
   if (v.launch_overhead) parts.push_back("launch overhead " + seconds_text(*v.launch_overhead));
   for (const ArgLayout& a : v.layout) {
     std::vector<std::string> effects;
-    for (const LayoutSlowdown& s : a.slowdown) effects.push_back(fmt::format("{} x{:g}", to_string(s.when), s.factor));
+    for (const LayoutSlowdown& s : a.slowdown)
+      effects.push_back(fmt::format("{} x{:g}", to_string(s.when), s.factor));
     for (const LayoutPredicate& r : a.reject) effects.push_back("rejects " + to_string(r));
     parts.push_back(fmt::format("argument {}: {}", a.arg, fmt::join(effects, ", ")));
   }
@@ -782,8 +809,9 @@ std::string partition_text(const AppModel& app, const Partition& p) {
   std::string text = fmt::format("of {}: {} pieces", of, p.pieces.size());
   if (empty > 0) text += fmt::format(" ({} empty)", empty);
   text += is_disjoint(p) ? ", disjoint" : ", aliased";
-  text += smallest == largest ? fmt::format("; {} elements each", with_commas(largest))
-                              : fmt::format("; {} to {} elements", with_commas(smallest), with_commas(largest));
+  text += smallest == largest
+              ? fmt::format("; {} elements each", with_commas(largest))
+              : fmt::format("; {} to {} elements", with_commas(smallest), with_commas(largest));
   if (!p.piece_names.empty()) text += fmt::format("; named {}", fmt::join(p.piece_names, ", "));
   return text;
 }
@@ -817,9 +845,10 @@ std::string describe(const AppModel& app) {
   for (const Region& r : app.regions) {
     std::vector<std::string> fields;
     for (const Field& f : r.fields) fields.push_back(fmt::format("{} {} B", f.name, f.bytes));
-    out += fmt::format("  {:<{}}  {} elements x {} B = {}; fields {}\n", r.name, width, with_commas(r.elements),
-                       r.element_bytes(), bytes_text(static_cast<double>(r.elements) * r.element_bytes()),
-                       fmt::join(fields, ", "));
+    out +=
+        fmt::format("  {:<{}}  {} elements x {} B = {}; fields {}\n", r.name, width, with_commas(r.elements),
+                    r.element_bytes(), bytes_text(static_cast<double>(r.elements) * r.element_bytes()),
+                    fmt::join(fields, ", "));
   }
   out += "\npartitions:\n";
   for (const Partition& p : app.partitions)
@@ -834,12 +863,14 @@ std::string describe(const AppModel& app) {
   for (std::size_t i = 0; i < app.launches.size(); ++i) {
     const Launch& l = app.launches[i];
     out += l.single() ? fmt::format("  {}. {} (single launch)\n", i + 1, l.task)
-                      : fmt::format("  {}. {} over {} ({} points)\n", i + 1, l.task, domain_text(l.domain), l.volume());
+                      : fmt::format("  {}. {} over {} ({} points)\n", i + 1, l.task, domain_text(l.domain),
+                                    l.volume());
     for (std::size_t a = 0; a < l.args.size(); ++a) {
       const Argument& arg = l.args[a];
       const std::string privilege = fmt::format("{}{}", to_string(arg.privilege), arg.redop);
-      out += fmt::format("       {} {:<{}}  {:<5} {:<20} {}\n", a, arg.partition.empty() ? arg.region : arg.partition,
-                         width, privilege, arg.fields.empty() ? "all fields" : fmt::format("{}", fmt::join(arg.fields, ", ")),
+      out += fmt::format("       {} {:<{}}  {:<5} {:<20} {}\n", a,
+                         arg.partition.empty() ? arg.region : arg.partition, width, privilege,
+                         arg.fields.empty() ? "all fields" : fmt::format("{}", fmt::join(arg.fields, ", ")),
                          projection_text(arg));
     }
     if (!l.produces.empty()) out += fmt::format("       produces future `{}`\n", l.produces);

@@ -100,8 +100,8 @@ struct Variant {
   std::vector<ArgLayout> layout;
 
   bool per_element() const { return flops_per_element != 0 || bytes_per_element != 0; }
-  double slowdown(std::size_t arg, const LayoutFacts& layout) const;  // 1 when nothing applies
-  bool rejects(std::size_t arg, const LayoutFacts& layout) const;
+  double slowdown(std::size_t arg, const LayoutFacts& facts) const;  // 1 when nothing applies
+  bool rejects(std::size_t arg, const LayoutFacts& facts) const;
   friend bool operator==(const Variant&, const Variant&) = default;
 };
 
@@ -172,8 +172,8 @@ struct Throughput {
 
 // One argument of one point task, resolved.
 struct ArgPiece {
-  mapping::RegionRef ref;  // argument index and names, as mapping rules select it
-  std::string region;      // the root region
+  mapping::RegionRef ref;             // argument index and names, as mapping rules select it
+  std::string region;                 // the root region
   std::optional<std::int64_t> piece;  // index in the partition; none for a region or a skipped edge
   IntervalSet elements;
   std::vector<std::string> fields;  // resolved: every field when the argument lists none
@@ -245,7 +245,9 @@ struct AppProblem {
   std::string hint;
 };
 std::vector<AppProblem> validate(const AppModel& app);
-// The same as Usage errors without positions (for built-in models); true when there are none.
+// Problems as Usage errors without positions (built-in models have no file).
+void report(const std::string& app_name, const std::vector<AppProblem>& problems, lang::Diagnostics& diags);
+// validate() then report(); true when the model is valid.
 bool validate(const AppModel& app, lang::Diagnostics& diags);
 
 // `mage app show`: tasks and variants, regions, partitions, launch domains and the per-step program.

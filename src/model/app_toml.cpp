@@ -7,8 +7,8 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <nlohmann/json.hpp>
 #include <toml++/toml.h>
+#include <nlohmann/json.hpp>
 
 #include "model/app_io.hpp"
 
@@ -129,9 +129,16 @@ class Reader {
 
   void syntax_error(lang::Span span, const std::string& what) {
     ok_ = false;
-    diags_.add(lang::Diagnostic{lang::Severity::Error, lang::Category::Usage, "usage.app-syntax", span,
-                                fmt::format("`{}` is not valid {}: {}", file_, format_name(), what),
-                                fmt::format("fix the {} syntax at this position", format_name()), {}, file_});
+    std::string message = fmt::format("`{}` is not valid {}: {}", file_, format_name(), what);
+    std::string hint = fmt::format("fix the {} syntax at this position", format_name());
+    diags_.add(lang::Diagnostic{lang::Severity::Error,
+                                lang::Category::Usage,
+                                "usage.app-syntax",
+                                span,
+                                std::move(message),
+                                std::move(hint),
+                                {},
+                                file_});
   }
 
  private:
@@ -156,10 +163,16 @@ class Reader {
                bool at_key = false) {
     ok_ = false;
     const std::string field = format_ == Format::Json ? json_pointer(path) : path;
-    diags_.add(lang::Diagnostic{lang::Severity::Error, lang::Category::Usage, code, locate(path, at_key),
-                                path.empty() ? fmt::format("`{}`: {}", file_, message)
-                                             : fmt::format("`{}`: `{}`: {}", file_, field, message),
-                                std::move(hint), {}, file_});
+    std::string text = path.empty() ? fmt::format("`{}`: {}", file_, message)
+                                    : fmt::format("`{}`: `{}`: {}", file_, field, message);
+    diags_.add(lang::Diagnostic{lang::Severity::Error,
+                                lang::Category::Usage,
+                                code,
+                                locate(path, at_key),
+                                std::move(text),
+                                std::move(hint),
+                                {},
+                                file_});
   }
 
   // The value at `path`, or the nearest enclosing one that the file has (a missing field's table).
@@ -174,7 +187,8 @@ class Reader {
   }
 
   bool wrong_type(const std::string& path, const json& v, const std::string& expected) {
-    problem("usage.app-field", path, fmt::format("must be {}, found {}", expected, type_name(v, path)), kFormatHint);
+    problem("usage.app-field", path, fmt::format("must be {}, found {}", expected, type_name(v, path)),
+            kFormatHint);
     return false;
   }
 
@@ -187,7 +201,8 @@ class Reader {
       if (std::find(known.begin(), known.end(), it.key()) != known.end()) continue;
       auto close = lang::did_you_mean(it.key(), known);
       problem("usage.app-field", child(path, it.key()),
-              fmt::format("unknown field `{}`{}", it.key(), close ? fmt::format("; did you mean `{}`?", *close) : ""),
+              fmt::format("unknown field `{}`{}", it.key(),
+                          close ? fmt::format("; did you mean `{}`?", *close) : ""),
               fmt::format("the fields here are {}", fmt::join(known, ", ")), true);
     }
   }
@@ -264,16 +279,19 @@ class Reader {
     get(root, "", "name", app.name, true);
     get(root, "", "steps", app.steps);
     get(root, "", "warmup_steps", app.warmup_steps);
-    if (const json* t = member(root, "", "throughput", false); t && table(*t, "throughput", "`unit` and `per_step`")) {
+    if (const json* t = member(root, "", "throughput", false);
+        t && table(*t, "throughput", "`unit` and `per_step`")) {
       check_keys(*t, "throughput", {"unit", "per_step"});
       get(*t, "throughput", "unit", app.throughput.unit, true);
       get(*t, "throughput", "per_step", app.throughput.per_step);
     }
-    each(root, "", "regions", [&](const json& r, const std::string& p) { app.regions.push_back(region(r, p)); });
+    each(root, "", "regions",
+         [&](const json& r, const std::string& p) { app.regions.push_back(region(r, p)); });
     each(root, "", "partitions",
          [&](const json& r, const std::string& p) { app.partitions.push_back(partition(r, p, app)); });
     each(root, "", "tasks", [&](const json& r, const std::string& p) { app.tasks.push_back(task(r, p)); });
-    each(root, "", "launches", [&](const json& r, const std::string& p) { app.launches.push_back(launch(r, p)); });
+    each(root, "", "launches",
+         [&](const json& r, const std::string& p) { app.launches.push_back(launch(r, p)); });
     return app;
   }
 
@@ -353,7 +371,8 @@ class Reader {
                 "give the number of equal pieces");
     } else if (!v.contains("blocks")) {
       each(
-          v, path, "pieces", [&](const json& p, const std::string& pp) { out.pieces.push_back(piece(p, pp)); }, true);
+          v, path, "pieces",
+          [&](const json& p, const std::string& pp) { out.pieces.push_back(piece(p, pp)); }, true);
     }
     return out;
   }
@@ -409,7 +428,8 @@ class Reader {
     get(v, path, "flops_per_point", out.flops_per_point);
     get(v, path, "bytes_per_point", out.bytes_per_point);
     get(v, path, "work_arg", out.work_arg);
-    each(v, path, "layout", [&](const json& l, const std::string& p) { out.layout.push_back(arg_layout(l, p)); });
+    each(v, path, "layout",
+         [&](const json& l, const std::string& p) { out.layout.push_back(arg_layout(l, p)); });
     return out;
   }
 
@@ -418,7 +438,8 @@ class Reader {
     if (!table(v, path, "`name` and `variants`")) return out;
     check_keys(v, path, {"name", "variants"});
     get(v, path, "name", out.name, true);
-    each(v, path, "variants", [&](const json& x, const std::string& p) { out.variants.push_back(variant(x, p)); });
+    each(v, path, "variants",
+         [&](const json& x, const std::string& p) { out.variants.push_back(variant(x, p)); });
     return out;
   }
 
@@ -440,7 +461,8 @@ class Reader {
         {"k", offset || constant}, {"edge", offset}, {"table", *k == ProjectionKind::Table}};
     for (auto [key, used] : applies)
       if (!used && v.contains(key))
-        problem("usage.app-field", child(path, key), fmt::format("`{}` does not apply to a {} projection", key, kind),
+        problem("usage.app-field", child(path, key),
+                fmt::format("`{}` does not apply to a {} projection", key, kind),
                 "offset takes `k` and `edge`, constant takes `k`, table takes `table`", true);
     if (offset || constant) get(v, path, "k", out.k, true);
     if (*k == ProjectionKind::Table) get(v, path, "table", out.table, true);
@@ -464,14 +486,16 @@ class Reader {
       if (v.contains("partition"))
         out.projection = projection(*p, child(path, "projection"));
       else
-        problem("usage.app-field", child(path, "projection"), "a projection on an argument without a partition",
+        problem("usage.app-field", child(path, "projection"),
+                "a projection on an argument without a partition",
                 "projections choose a piece of a partition; a region argument is the whole region", true);
     }
     if (std::string privilege; get(v, path, "privilege", privilege, true)) {
       if (auto p = parse_privilege(privilege))
         out.privilege = *p;
       else
-        problem("usage.app-field", child(path, "privilege"), fmt::format("`{}` is not a privilege", privilege),
+        problem("usage.app-field", child(path, "privilege"),
+                fmt::format("`{}` is not a privilege", privilege),
                 "privileges are RO, RW, WD and RED (with `redop`)");
     }
     get(v, path, "redop", out.redop);
@@ -526,7 +550,8 @@ json variant_json(const Variant& v) {
   json layouts = json::array();
   for (const ArgLayout& a : v.layout) {
     json slowdown = json::array(), reject = json::array();
-    for (const LayoutSlowdown& s : a.slowdown) slowdown.push_back({{"when", to_string(s.when)}, {"factor", s.factor}});
+    for (const LayoutSlowdown& s : a.slowdown)
+      slowdown.push_back({{"when", to_string(s.when)}, {"factor", s.factor}});
     for (const LayoutPredicate& r : a.reject) reject.push_back(to_string(r));
     layouts.push_back({{"arg", a.arg}, {"slowdown", slowdown}, {"reject", reject}});
   }
@@ -555,7 +580,8 @@ json argument_json(const Argument& a) {
 
 }  // namespace
 
-std::optional<AppModel> load_app_toml(std::string_view text, const std::string& file_name, lang::Diagnostics& diags) {
+std::optional<AppModel> load_app_toml(std::string_view text, const std::string& file_name,
+                                      lang::Diagnostics& diags) {
   toml::table root;
   try {
     root = toml::parse(text, file_name);
@@ -569,7 +595,8 @@ std::optional<AppModel> load_app_toml(std::string_view text, const std::string& 
   return Reader(Format::Toml, text, file_name, &where, diags).load(tree);
 }
 
-std::optional<AppModel> load_app_json(std::string_view text, const std::string& file_name, lang::Diagnostics& diags) {
+std::optional<AppModel> load_app_json(std::string_view text, const std::string& file_name,
+                                      lang::Diagnostics& diags) {
   json tree;
   try {
     tree = json::parse(text.begin(), text.end());
@@ -589,8 +616,10 @@ std::optional<AppModel> load_app_json(std::string_view text, const std::string& 
   return Reader(Format::Json, text, file_name, nullptr, diags).load(tree);
 }
 
-std::optional<AppModel> load_app(std::string_view text, const std::string& file_name, lang::Diagnostics& diags) {
-  return file_name.ends_with(".json") ? load_app_json(text, file_name, diags) : load_app_toml(text, file_name, diags);
+std::optional<AppModel> load_app(std::string_view text, const std::string& file_name,
+                                 lang::Diagnostics& diags) {
+  return file_name.ends_with(".json") ? load_app_json(text, file_name, diags)
+                                      : load_app_toml(text, file_name, diags);
 }
 
 json to_json(const AppModel& app) {

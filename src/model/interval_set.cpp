@@ -11,7 +11,8 @@ IntervalSet::IntervalSet(std::initializer_list<Interval> intervals)
 
 IntervalSet::IntervalSet(std::vector<Interval> intervals) {
   std::erase_if(intervals, [](const Interval& i) { return i.hi <= i.lo; });
-  std::sort(intervals.begin(), intervals.end(), [](const Interval& a, const Interval& b) { return a.lo < b.lo; });
+  std::sort(intervals.begin(), intervals.end(),
+            [](const Interval& a, const Interval& b) { return a.lo < b.lo; });
   for (const Interval& i : intervals) {
     if (!intervals_.empty() && i.lo <= intervals_.back().hi)
       intervals_.back().hi = std::max(intervals_.back().hi, i.hi);
@@ -21,9 +22,13 @@ IntervalSet::IntervalSet(std::vector<Interval> intervals) {
 }
 
 std::int64_t IntervalSet::size() const {
-  std::int64_t n = 0;
-  for (const Interval& i : intervals_) n += i.hi - i.lo;
-  return n;
+  // Unsigned: lengths of disjoint intervals of int64 values sum to below 2^64; the result saturates.
+  std::uint64_t n = 0;
+  for (const Interval& i : intervals_) {
+    n += static_cast<std::uint64_t>(i.hi) - static_cast<std::uint64_t>(i.lo);
+    if (n > static_cast<std::uint64_t>(INT64_MAX)) return INT64_MAX;
+  }
+  return static_cast<std::int64_t>(n);
 }
 
 bool IntervalSet::contains(std::int64_t element) const {
@@ -59,7 +64,8 @@ std::vector<IntervalSet> IntervalSet::split_even(std::int64_t n) const {
     const std::int64_t want = total / n + (p < total % n ? 1 : 0);
     std::vector<Interval> piece;
     for (std::int64_t left = want; left > 0;) {
-      const std::int64_t take = std::min(left, it->hi - at);
+      const auto rest = static_cast<std::uint64_t>(it->hi) - static_cast<std::uint64_t>(at);
+      const auto take = static_cast<std::int64_t>(std::min(static_cast<std::uint64_t>(left), rest));
       piece.push_back({at, at + take});
       left -= take;
       at += take;
@@ -72,7 +78,8 @@ std::vector<IntervalSet> IntervalSet::split_even(std::int64_t n) const {
 
 std::string IntervalSet::to_string() const {
   std::string out = "{";
-  for (const Interval& i : intervals_) out += fmt::format("{}[{}, {})", out.size() > 1 ? ", " : "", i.lo, i.hi);
+  for (const Interval& i : intervals_)
+    out += fmt::format("{}[{}, {})", out.size() > 1 ? ", " : "", i.lo, i.hi);
   return out + "}";
 }
 

@@ -26,7 +26,7 @@ class IntervalSet {
 
   const std::vector<Interval>& intervals() const { return intervals_; }
   bool empty() const { return intervals_.empty(); }
-  std::int64_t size() const;  // number of elements
+  std::int64_t size() const;  // number of elements, at most INT64_MAX
   bool contains(std::int64_t element) const;
   bool contains(const IntervalSet& other) const;  // other is a subset
   bool overlaps(const IntervalSet& other) const;

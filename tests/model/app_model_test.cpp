@@ -1,9 +1,9 @@
 #include "model/app_model.hpp"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <string>
 #include <string_view>
@@ -130,7 +130,8 @@ TEST(AppModel, HaloPiecesAndBytesPerPoint) {
   const IntervalSet& out1 = increment[1].args[1].elements;
   EXPECT_EQ(out1, IntervalSet::range(1024, 2048));
   EXPECT_EQ(ghost.elements & out1, ghost.elements);
-  for (std::size_t tile : {0u, 2u, 3u}) EXPECT_FALSE(ghost.elements.overlaps(increment[tile].args[1].elements));
+  for (std::size_t tile : {0u, 2u, 3u})
+    EXPECT_FALSE(ghost.elements.overlaps(increment[tile].args[1].elements));
   // Row-major points: (1, 0) is tile 2, whose lower neighbour is tile 0.
   EXPECT_EQ(stencil[2].point, (mapping::Coords{1, 0}));
   EXPECT_EQ(stencil[2].args[3].elements, IntervalSet::range(768, 1024));
@@ -169,15 +170,17 @@ TEST(AppModel, AliasedAndDisjointPartitions) {
   EXPECT_EQ(first_overlap(app->partitions[1]), (std::pair<std::size_t, std::size_t>{0, 1}));
   EXPECT_TRUE(is_disjoint(app->partitions[2]));  // half-open intervals that touch share nothing
   // Claiming the overlapping one disjoint is an error naming the pieces and the shared elements.
-  b.partition("claimed", "r").pieces({IntervalSet::range(0, 10), IntervalSet::range(40, 50), IntervalSet::range(5, 45)})
+  b.partition("claimed", "r")
+      .pieces({IntervalSet::range(0, 10), IntervalSet::range(40, 50), IntervalSet::range(5, 45)})
       .disjoint();
   Diagnostics bad;
   EXPECT_FALSE(b.build(bad).has_value());
   ASSERT_EQ(bad.all().size(), 1u);
   EXPECT_EQ(bad.all()[0].code, "usage.app-overlap");
-  EXPECT_NE(bad.all()[0].message.find("`partitions[3].disjoint`: partition `claimed` is declared disjoint, but "
-                                      "pieces 0 and 2 share 5 elements, first [5, 10)"),
-            std::string::npos)
+  EXPECT_NE(
+      bad.all()[0].message.find("`partitions[3].disjoint`: partition `claimed` is declared disjoint, but "
+                                "pieces 0 and 2 share 5 elements, first [5, 10)"),
+      std::string::npos)
       << bad.all()[0].message;
 }
 
@@ -355,10 +358,10 @@ TEST(AppModel, NestedPartitionsProjectionsAndFutures) {
   EXPECT_DOUBLE_EQ(w.flops, 100 + 4 * 200);
   EXPECT_DOUBLE_EQ(w.bytes, 24 * 200);
   const Variant& v = app.tasks[0].variants[0];
-  EXPECT_DOUBLE_EQ(v.slowdown(1, {true, false, 64}), 2.0);   // F_order
-  EXPECT_DOUBLE_EQ(v.slowdown(1, {true, true, 64}), 1.0);    // C_order
-  EXPECT_DOUBLE_EQ(v.slowdown(0, {true, false, 64}), 1.0);   // other argument
-  EXPECT_TRUE(v.rejects(1, {true, true, 8}));                // alignment 8 < 16
+  EXPECT_DOUBLE_EQ(v.slowdown(1, {true, false, 64}), 2.0);  // F_order
+  EXPECT_DOUBLE_EQ(v.slowdown(1, {true, true, 64}), 1.0);   // C_order
+  EXPECT_DOUBLE_EQ(v.slowdown(0, {true, false, 64}), 1.0);  // other argument
+  EXPECT_TRUE(v.rejects(1, {true, true, 8}));               // alignment 8 < 16
   EXPECT_FALSE(v.rejects(1, {true, true, 16}));
   const lang::AppSignature sig = app.signature();
   EXPECT_TRUE(sig.region_names.count("all_private"));
@@ -392,16 +395,19 @@ TEST(AppModel, DescribeSummarisesTheApplication) {
         "grid       65,536 elements x 16 B = 1.0 MiB; fields input 8 B, output 8 B",
         "in_xm      of ghost: 4 pieces (2 empty), disjoint; 0 to 256 elements",
         "private    of grid: 4 pieces, disjoint; 16,384 elements each",
-        "GPU: 17 flop + 24 B per element of argument 0; launch overhead 10 µs; argument 0: Align<128 x1.1, rejects AOS",
+        "GPU: 17 flop + 24 B per element of argument 0; launch overhead 10 µs; argument 0: Align<128 x1.1, "
+        "rejects AOS",
         "1. stencil over 2x2 (4 points)", "2. increment over 2x2 (4 points)",
         "1 in_xm      RO    input                identity"})
     EXPECT_NE(text.find(expected), std::string::npos) << "missing: " << expected << "\nin:\n" << text;
   const std::string rich_text = describe(rich());
-  for (const char* expected : {"rp_private  of rp_nodes[0] (all_private): 4 pieces, disjoint; 200 elements each",
-                               "rp_ghost    of rp_nodes[1] (all_shared): 4 pieces, aliased; 100 elements each",
-                               "RED+", "offset +1 (clamp at edges)", "table [3, 2, 1, 0]", "(single launch)",
-                               "waits for future `dt_global` (previous step)", "waits for future `dt_partial`\n"})
-    EXPECT_NE(rich_text.find(expected), std::string::npos) << "missing: " << expected << "\nin:\n" << rich_text;
+  for (const char* expected :
+       {"rp_private  of rp_nodes[0] (all_private): 4 pieces, disjoint; 200 elements each",
+        "rp_ghost    of rp_nodes[1] (all_shared): 4 pieces, aliased; 100 elements each", "RED+",
+        "offset +1 (clamp at edges)", "table [3, 2, 1, 0]", "(single launch)",
+        "waits for future `dt_global` (previous step)", "waits for future `dt_partial`\n"})
+    EXPECT_NE(rich_text.find(expected), std::string::npos) << "missing: " << expected << "\nin:\n"
+                                                           << rich_text;
 }
 
 TEST(AppModel, BuilderMisuseIsReported) {
@@ -411,7 +417,8 @@ TEST(AppModel, BuilderMisuseIsReported) {
   Diagnostics diags;
   EXPECT_FALSE(b.build(diags).has_value());
   std::string all = lang::render_text(diags, nullptr);
-  EXPECT_NE(all.find("`tasks[0].variants`: `flops_per_element` before any `variant`"), std::string::npos) << all;
+  EXPECT_NE(all.find("`tasks[0].variants`: `flops_per_element` before any `variant`"), std::string::npos)
+      << all;
   EXPECT_NE(all.find("`Align16` is not a layout predicate"), std::string::npos) << all;
   EXPECT_NE(all.find("`launches[0].args`: `offset` before any argument"), std::string::npos) << all;
 }
@@ -488,8 +495,8 @@ TEST(AppModelValidation, UnknownNames) {
   expect_one_error(t, "usage.app-unknown-name", "launches[0].task", position(t, R"("wrk")"),
                    "launch of `wrk`, which is not a task; did you mean `work`?");
   t = with(kMini, R"({ region = "cells", privilege = "RO" })", R"({ region = "halves", privilege = "RO" })");
-  expect_one_error(t, "usage.app-unknown-name", "launches[0].args[1].region", position(t, R"("halves")", "{ region = "),
-                   "`halves` is not a region");
+  expect_one_error(t, "usage.app-unknown-name", "launches[0].args[1].region",
+                   position(t, R"("halves")", "{ region = "), "`halves` is not a region");
   t = with(kMini, R"(fields = ["x"])", R"(fields = ["x", "z"])");
   expect_one_error(t, "usage.app-unknown-name", "launches[0].args[0].fields[1]", position(t, R"("z")"),
                    "region `cells` has no field `z`");
@@ -504,19 +511,22 @@ TEST(AppModelValidation, TaskWithoutVariants) {
 
 TEST(AppModelValidation, ProjectionOutOfRange) {
   std::string t = with(kMini, "domain = [2]", "domain = [3]");
-  expect_one_error(t, "usage.app-projection", "launches[0].args[0].projection",
-                   position(t, R"({ partition = "halves")"),
-                   "point (2) of the 3 domain (linear index 2) selects piece 2, but partition `halves` has 2 pieces");
+  expect_one_error(
+      t, "usage.app-projection", "launches[0].args[0].projection", position(t, R"({ partition = "halves")"),
+      "point (2) of the 3 domain (linear index 2) selects piece 2, but partition `halves` has 2 pieces");
   t = with(kMini, "domain = [2]", "domain = [1, 3]");
   expect_one_error(t, "usage.app-projection", "launches[0].args[0].projection",
-                   position(t, R"({ partition = "halves")"), "point (0, 2) of the 1x3 domain (linear index 2)");
-  t = with(kMini, R"(privilege = "RW",)", R"(privilege = "RW", projection = { kind = "table", table = [1, 5] },)");
+                   position(t, R"({ partition = "halves")"),
+                   "point (0, 2) of the 1x3 domain (linear index 2)");
+  t = with(kMini, R"(privilege = "RW",)",
+           R"(privilege = "RW", projection = { kind = "table", table = [1, 5] },)");
   expect_one_error(t, "usage.app-projection", "launches[0].args[0].projection.table[1]", position(t, "5]"),
                    "point (1) of the 2 domain (linear index 1) selects piece 5");
   t = with(kMini, R"(privilege = "RW",)", R"(privilege = "RW", projection = { kind = "constant", k = -1 },)");
   expect_one_error(t, "usage.app-projection", "launches[0].args[0].projection.k", position(t, "-1"),
                    "selects piece -1");
-  t = with(kMini, R"(privilege = "RW",)", R"(privilege = "RW", projection = { kind = "table", table = [1] },)");
+  t = with(kMini, R"(privilege = "RW",)",
+           R"(privilege = "RW", projection = { kind = "table", table = [1] },)");
   expect_one_error(t, "usage.app-projection", "launches[0].args[0].projection.table", position(t, "[1]"),
                    "the table has 1 entries for 2 points");
 }
@@ -539,32 +549,39 @@ TEST(AppModelValidation, SizesAndExtents) {
 
 TEST(AppModelValidation, IntervalsOutsideTheRegionOrReversed) {
   std::string t = with(kMini, "[50, 100]]", "[50, 120]]");
-  expect_one_error(t, "usage.app-interval", "partitions[0].pieces[1]", position(t, "[50, 120]"),
-                   "piece 1 of partition `halves` has 20 elements outside region `cells` ([0, 100)), first [100, 120)");
+  expect_one_error(
+      t, "usage.app-interval", "partitions[0].pieces[1]", position(t, "[50, 120]"),
+      "piece 1 of partition `halves` has 20 elements outside region `cells` ([0, 100)), first [100, 120)");
   t = with(kMini, "[50, 100]]", "[[50, 100], [-3, 0]]]");
   expect_one_error(t, "usage.app-interval", "partitions[0].pieces[1]", position(t, "[[50, 100]"),
                    "3 elements outside region `cells`");
+  t = with(kMini, "[50, 100]]", "[50, 9223372036854775807]]");
+  expect_one_error(t, "usage.app-interval", "partitions[0].pieces[1]", position(t, "[50, 9"),
+                   "outside region `cells` ([0, 100)), first [100, 9223372036854775807)");
   t = with(kMini, "[50, 100]]", "[100, 50]]");
   expect_one_error(t, "usage.app-interval", "partitions[0].pieces[1]", position(t, "[100, 50]"),
                    "the interval [100, 50) is empty or reversed");
 }
 
 TEST(AppModelValidation, DuplicateNames) {
-  std::string t = std::string(kMini) + "[[regions]]\nname = \"halves\"\nelements = 1\nfields = [{ name = \"f\", bytes = 1 }]\n";
+  std::string t = std::string(kMini) +
+                  "[[regions]]\nname = \"halves\"\nelements = 1\nfields = [{ name = \"f\", bytes = 1 }]\n";
   expect_one_error(t, "usage.app-duplicate-name", "partitions[0].name", position(t, R"("halves")"),
                    "the name `halves` is already used at `regions[1].name`");
   t = std::string(kMini) + "[[tasks]]\nname = \"work\"\nvariants = [{ kind = \"GPU\" }]\n";
-  expect_one_error(t, "usage.app-duplicate-name", "tasks[1].name", position(t, "\"work\"\nvariants = [{ kind = \"GPU\""),
-                   "already used at `tasks[0].name`");
+  expect_one_error(t, "usage.app-duplicate-name", "tasks[1].name",
+                   position(t, "\"work\"\nvariants = [{ kind = \"GPU\""), "already used at `tasks[0].name`");
   t = with(kMini, R"(name = "y")", R"(name = "x")");
-  expect_one_error(t, "usage.app-duplicate-name", "regions[0].fields[1].name", position(t, R"("x")", "bytes = 8"),
+  expect_one_error(t, "usage.app-duplicate-name", "regions[0].fields[1].name",
+                   position(t, R"("x")", "bytes = 8"),
                    "the name `x` is already used at `regions[0].fields[0].name`");
 }
 
 TEST(AppModelValidation, DeclaredDisjointButOverlapping) {
   const std::string t = with(kMini, "[[0, 50], [50, 100]]", "[[0, 60], [50, 100]]");
-  expect_one_error(t, "usage.app-overlap", "partitions[0].disjoint", position(t, "true"),
-                   "partition `halves` is declared disjoint, but pieces 0 and 1 share 10 elements, first [50, 60)");
+  expect_one_error(
+      t, "usage.app-overlap", "partitions[0].disjoint", position(t, "true"),
+      "partition `halves` is declared disjoint, but pieces 0 and 1 share 10 elements, first [50, 60)");
   Diagnostics diags;  // the same pieces without the claim are an aliased partition
   auto app = load_app_toml(with(t, "disjoint = true\n", ""), "app.toml", diags);
   ASSERT_TRUE(app.has_value()) << lang::render_text(diags, nullptr);
@@ -584,7 +601,8 @@ TEST(AppModelValidation, ArgumentsAndFutures) {
   t = with(kMini, "domain = [2]", "domain = [2]\nconsumes = [\"dt\"]");
   expect_one_error(t, "usage.app-future", "launches[0].consumes[0]", position(t, R"("dt")"),
                    "waits for future `dt`, which no launch produces");
-  t = std::string(kMini) + "[[launches]]\ntask = \"work\"\ndomain = [2]\nargs = [{ region = \"cells\", privilege = \"RO\" }]\n";
+  t = std::string(kMini) +
+      "[[launches]]\ntask = \"work\"\ndomain = [2]\nargs = [{ region = \"cells\", privilege = \"RO\" }]\n";
   expect_one_error(t, "usage.app-argument", "launches[1].args", position(t, "[{ region"),
                    "task `work` takes 2 arguments in launches[0] but 1 here");
 }
@@ -592,8 +610,9 @@ TEST(AppModelValidation, ArgumentsAndFutures) {
 TEST(AppModelValidation, NestedPartitionErrors) {
   const std::string nested = "[[partitions]]\nname = \"quarters\"\nparent = \"halves\"\npiece = 1\n";
   std::string t = std::string(kMini) + nested + "pieces = [[50, 75], [70, 101]]\n";
-  expect_one_error(t, "usage.app-interval", "partitions[1].pieces[1]", position(t, "[70, 101]"),
-                   "piece 1 of partition `quarters` has 1 elements outside piece 1 of `halves`, first [100, 101)");
+  expect_one_error(
+      t, "usage.app-interval", "partitions[1].pieces[1]", position(t, "[70, 101]"),
+      "piece 1 of partition `quarters` has 1 elements outside piece 1 of `halves`, first [100, 101)");
   t = std::string(kMini) + with(nested, "piece = 1", "piece = 2") + "blocks = 2\n";
   expect_one_error(t, "usage.app-projection", "partitions[1].piece", position(t, "2", "piece = "),
                    "partition `quarters` partitions piece 2 of `halves`, which has 2 pieces");
@@ -626,7 +645,9 @@ TEST(AppModelValidation, FormErrorsPointAtTheValueOrKey) {
            R"(region = "cells", privilege = "RO", projection = { kind = "constant", k = 0 })");
   expect_one_error(t, "usage.app-field", "launches[0].args[1].projection", position(t, "projection"),
                    "a projection on an argument without a partition");
-  t = with(kMini, "[[tasks]]", "[[tasks]]\nvariants = [{ kind = \"CPU\", layout = [{ arg = 0, reject = [\"Align16\"] }] }]\n[[tasks]]");
+  t = with(kMini, "[[tasks]]",
+           "[[tasks]]\nvariants = [{ kind = \"CPU\", layout = [{ arg = 0, reject = [\"Align16\"] }] "
+           "}]\n[[tasks]]");
   Diagnostics diags;
   EXPECT_FALSE(load_app_toml(t, "app.toml", diags).has_value());
   EXPECT_NE(lang::render_text(diags, nullptr).find("`Align16` is not a layout predicate"), std::string::npos);
@@ -658,7 +679,8 @@ TEST(AppModelValidation, JsonErrorsGiveThePointer) {
   bad = with(kRichJson, R"("elements": 1000)", R"("elements": 1000.0)");
   EXPECT_FALSE(load_app_json(bad, "rich.json", typed).has_value());
   ASSERT_EQ(typed.all().size(), 1u);
-  EXPECT_NE(typed.all()[0].message.find("`/regions/0/elements`: must be an integer, found a number with a fraction"),
+  EXPECT_NE(typed.all()[0].message.find(
+                "`/regions/0/elements`: must be an integer, found a number with a fraction"),
             std::string::npos)
       << typed.all()[0].message;
 
@@ -680,8 +702,8 @@ RC_GTEST_PROP(AppModelProp, DamagedInputIsReportedNotFatal, ()) {
   std::string text = use_json ? json : toml;
   const auto at = *rc::gen::inRange<std::size_t>(0, text.size());
   const auto cut = *rc::gen::inRange<std::size_t>(0, 40);
-  const auto noise = *rc::gen::element<std::string>("", "0", "-1", "]", "[", "\"", "{}", "9999999999999", "\n",
-                                                    "[[launches]]\n", "1e400", ",");
+  const auto noise = *rc::gen::element<std::string>("", "0", "-1", "]", "[", "\"", "{}", "9999999999999",
+                                                    "\n", "[[launches]]\n", "1e400", ",");
   text.replace(at, std::min(cut, text.size() - at), noise);
   Diagnostics diags;
   auto app = use_json ? load_app_json(text, "x.json", diags) : load_app_toml(text, "x.toml", diags);

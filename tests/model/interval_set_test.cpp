@@ -47,8 +47,20 @@ TEST(IntervalSet, SetOperations) {
   EXPECT_FALSE(IntervalSet::range(0, 4).overlaps(IntervalSet::range(4, 8)));  // half-open: they touch
   EXPECT_FALSE(a.overlaps(IntervalSet()));
   // One interval of b spanning several of a, and several of b cutting one of a.
-  EXPECT_EQ(IntervalSet({{0, 2}, {4, 6}, {8, 10}}) - IntervalSet::range(1, 9), (IntervalSet{{0, 1}, {9, 10}}));
-  EXPECT_EQ(IntervalSet::range(0, 10) - IntervalSet({{1, 2}, {4, 5}}), (IntervalSet{{0, 1}, {2, 4}, {5, 10}}));
+  EXPECT_EQ(IntervalSet({{0, 2}, {4, 6}, {8, 10}}) - IntervalSet::range(1, 9),
+            (IntervalSet{{0, 1}, {9, 10}}));
+  EXPECT_EQ(IntervalSet::range(0, 10) - IntervalSet({{1, 2}, {4, 5}}),
+            (IntervalSet{{0, 1}, {2, 4}, {5, 10}}));
+}
+
+TEST(IntervalSet, HugeSetsSaturateInsteadOfOverflowing) {
+  const IntervalSet all = IntervalSet::range(INT64_MIN, INT64_MAX);
+  EXPECT_EQ(all.size(), INT64_MAX);
+  EXPECT_EQ((all - IntervalSet::range(0, 1)).size(), INT64_MAX);
+  const auto halves = all.split_even(2);
+  ASSERT_EQ(halves.size(), 2u);
+  EXPECT_EQ(halves[0].intervals().front().lo, INT64_MIN);
+  EXPECT_EQ(halves[0].intervals().back().hi, halves[1].intervals().front().lo);
 }
 
 TEST(IntervalSet, SplitEvenGivesContiguousNearlyEqualPieces) {
