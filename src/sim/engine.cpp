@@ -1,5 +1,6 @@
 #include "sim/engine.hpp"
 
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -341,6 +342,8 @@ EngineResult run_engine_isolated(const EnginePlatform& platform, const TaskGraph
   }
   if (pid == 0) {
     ::close(fds[0]);
+    // SimGrid reports a stalled run on stderr itself; the result already says it, once and clearly.
+    if (int devnull = ::open("/dev/null", O_WRONLY); devnull >= 0) ::dup2(devnull, STDERR_FILENO);
     std::string out;
     try {
       out = to_json(run_engine(platform, graph)).dump();
