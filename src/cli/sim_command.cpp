@@ -6,6 +6,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/inputs.hpp"
+#include "feedback/feedback.hpp"
 #include "mapping/policy.hpp"
 #include "model/app_io.hpp"
 #include "sim/simulate.hpp"
@@ -29,12 +30,15 @@ int run_sim(const SimOptions& o) {
   auto print = [](const std::string& line) { std::fprintf(stderr, "print: %s\n", line.c_str()); };
   auto policy = mapping::Policy::compile(*source, model::to_machine_desc(*machine), diags, &signature, print);
   if (!policy) {
+    feedback::Feedback fb = feedback::from_diagnostics(diags, &*source);
     if (o.format == "json") {
       nlohmann::json j = lang::to_json(diags, &*source);
       j["ok"] = false;
+      j["feedback"] = feedback::to_json(fb);
       std::puts(j.dump(2).c_str());
     } else {
       std::fputs(lang::render_text(diags, &*source, use_color()).c_str(), stderr);
+      std::printf("\n%s\n", feedback::render(fb).c_str());
     }
     return kExitFindings;
   }
@@ -49,12 +53,18 @@ int run_sim(const SimOptions& o) {
       return kExitUsage;
     }
   }
+  // The error points into the mapper program: name it, since the feedback quotes it without the source.
+  if (result.error && result.error->span.begin.valid()) result.error->file = o.file;
+  feedback::Feedback fb = feedback::from_simulation(result, &policy->program());
   if (o.format == "json") {
-    std::puts(sim::to_json(result).dump(2).c_str());
+    nlohmann::json j = sim::to_json(result);
+    j["feedback"] = feedback::to_json(fb);
+    std::puts(j.dump(2).c_str());
   } else {
     std::fputs(sim::render_summary(result).c_str(), stdout);
     if (result.error) std::fputs(lang::render_text(*result.error, &*source, use_color()).c_str(), stderr);
     if (o.trace && result.ok) std::printf("trace: %s (open in ui.perfetto.dev)\n", o.trace->c_str());
+    std::printf("\n%s\n", feedback::render(fb).c_str());
   }
   return result.ok ? kExitOk : kExitFindings;
 }

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <optional>
 #include <regex>
+#include <unordered_map>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -19,7 +20,7 @@ namespace {
 using lang::Stmt;
 using lang::StmtKind;
 
-constexpr std::size_t kShownDiagnostics = 5;    // in the system part
+constexpr std::size_t kShownDiagnostics = 5;  // in the system part
 constexpr std::size_t kExplainedDiagnostics = 3;
 constexpr std::size_t kListedNames = 3;
 
@@ -50,7 +51,7 @@ std::optional<std::string> last_quoted_before(std::string_view text, std::size_t
   return std::string(text.substr(open + 1, close - open - 1));
 }
 
-// The first word of `text` that is one of `words`, standing alone.
+// The first of `kinds` that stands alone as a word in `text`.
 template <class Kinds>
 std::optional<std::string> kind_word(std::string_view text, const Kinds& kinds) {
   std::optional<std::string> best;
@@ -59,7 +60,8 @@ std::optional<std::string> kind_word(std::string_view text, const Kinds& kinds) 
     std::string_view w = to_string(k);
     for (auto at = text.find(w); at != std::string_view::npos; at = text.find(w, at + 1)) {
       bool left = at == 0 || !std::isalnum(static_cast<unsigned char>(text[at - 1]));
-      bool right = at + w.size() == text.size() || !std::isalnum(static_cast<unsigned char>(text[at + w.size()]));
+      bool right =
+          at + w.size() == text.size() || !std::isalnum(static_cast<unsigned char>(text[at + w.size()]));
       if (left && right) {
         if (at < best_at) best = std::string(w), best_at = at;
         break;
@@ -126,8 +128,8 @@ std::string list_names(const std::vector<std::string>& names, bool quote) {
 struct Query {
   StmtKind kind;
   std::string task;
-  std::string region;                // empty: any
-  std::optional<ProcKind> proc;      // unknown: any
+  std::string region;            // empty: any
+  std::optional<ProcKind> proc;  // unknown: any
 };
 
 bool contains(const lang::Selector& s, std::string_view name) {
@@ -142,8 +144,10 @@ bool applies(const Stmt& s, const Query& q) {
   } else if (!s.tasks.wildcard && !contains(s.tasks, q.task)) {
     return false;
   }
-  bool has_region = s.kind == StmtKind::Region || s.kind == StmtKind::Layout || s.kind == StmtKind::CollectMemory;
-  if (has_region && !q.region.empty() && !s.region.wildcard && !s.region.index && !contains(s.region, q.region))
+  bool has_region =
+      s.kind == StmtKind::Region || s.kind == StmtKind::Layout || s.kind == StmtKind::CollectMemory;
+  if (has_region && !q.region.empty() && !s.region.wildcard && !s.region.index &&
+      !contains(s.region, q.region))
     return false;
   bool has_proc = s.kind == StmtKind::Region || s.kind == StmtKind::Layout;
   if (has_proc && q.proc && !s.proc.wildcard && !s.proc.names.empty()) {
@@ -207,22 +211,25 @@ const Stmt* statement_at(const lang::Program* p, std::uint32_t offset) {
 
 // ---- facts of one diagnostic ------------------------------------------------------------------------
 
+// " (line 3: `the line`)", " (app.toml line 3)", or nothing for a diagnostic without a position.
 std::string where_of(const lang::Diagnostic& d, const lang::SourceFile* source) {
   bool positioned = d.span.begin.valid();
-  if (!d.file.empty()) return positioned ? fmt::format("{} line {}", d.file, d.span.begin.line) : d.file;
-  if (!positioned) return "no single line";
+  if (!d.file.empty())
+    return positioned ? fmt::format(" ({} line {})", d.file, d.span.begin.line) : " (" + d.file + ")";
+  if (!positioned) return "";
   if (source) {
     std::string_view text = source->line(d.span.begin.line);
     auto first = text.find_first_not_of(" \t");
     text = first == std::string_view::npos ? std::string_view{} : text.substr(first);
-    if (text.size() > 80) return fmt::format("line {}: `{}...`", d.span.begin.line, text.substr(0, 77));
-    return fmt::format("line {}: `{}`", d.span.begin.line, text);
+    if (text.size() > 80) return fmt::format(" (line {}: `{}...`)", d.span.begin.line, text.substr(0, 77));
+    return fmt::format(" (line {}: `{}`)", d.span.begin.line, text);
   }
-  return fmt::format("line {}", d.span.begin.line);
+  return fmt::format(" (line {})", d.span.begin.line);
 }
 
 void out_of_memory_facts(const std::string& message, Facts& f) {
-  static const std::regex oom(R"(instance of `([^`]+)`.*? for (.+) needs (.+) in (\S+), which has (.+) of (.+) in use)");
+  static const std::regex oom(
+      R"(instance of `([^`]+)`.*? for (.+) needs (.+) in (\S+), which has (.+) of (.+) in use)");
   std::smatch m;
   if (!std::regex_search(message, m, oom)) return;
   f.vars["region_id"] = m[1].str();
@@ -234,7 +241,8 @@ void out_of_memory_facts(const std::string& message, Facts& f) {
   f.vars["capacity"] = m[6].str();
 }
 
-Facts diagnostic_facts(const lang::Diagnostic& d, const lang::SourceFile* source, const lang::Program* program) {
+Facts diagnostic_facts(const lang::Diagnostic& d, const lang::SourceFile* source,
+                       const lang::Program* program) {
   Facts f;
   f.code = d.code;
   f.category = d.category;
@@ -243,15 +251,18 @@ Facts diagnostic_facts(const lang::Diagnostic& d, const lang::SourceFile* source
   for (const auto& n : d.notes) notes += n + "\n";
   const std::string all = d.message + "\n" + d.hint + "\n" + notes;
   auto& v = f.vars;
-  v["code"] = d.code;
   v["message"] = d.message;
   v["hint"] = d.hint.empty() ? "see the message" : d.hint;
   v["where"] = where_of(d, source);
+  v["consequence"] = d.severity == lang::Severity::Error ? "the checker rejects the program"
+                                                         : "the program runs, but the checker warns";
 
   // The name the message is about: the one a "did you mean" corrects, or else the first quoted.
   auto candidate = quoted_after(d.message, "did you mean `");
   f.has_candidate = candidate.has_value();
-  auto name = candidate ? last_quoted_before(d.message, d.message.find("did you mean `")) : quoted_after(d.message, "`");
+  auto name = candidate ? last_quoted_before(d.message, d.message.find("did you mean `"))
+                        : quoted_after(d.message, "`");
+  v["finding"] = candidate ? d.message.substr(0, d.message.find("; did you mean")) : d.message;
   v["name"] = name ? backticked(*name) : "the name";
   v["name_id"] = name.value_or("NAME");
   v["candidate"] = candidate.value_or("");
@@ -297,15 +308,19 @@ Facts diagnostic_facts(const lang::Diagnostic& d, const lang::SourceFile* source
   const std::string message_and_hint = d.message + "\n" + d.hint;
   const Stmt* located = nullptr;
   if (d.code == "mapping.memory-not-addressable" || d.code == "mapping.out-of-memory")
-    located = decides(program, {StmtKind::Region, v["task_id"], v["region_id"] == "REGION" ? "" : v["region_id"],
-                                proc_kind});
+    located = decides(program, {StmtKind::Region, v["task_id"],
+                                v["region_id"] == "REGION" ? "" : v["region_id"], proc_kind});
   else if (d.code == "mapping.no-usable-variant")
     located = decides(program, {StmtKind::Task, v["task_id"], "", std::nullopt});
   if (!located && d.span.begin.valid()) located = statement_at(program, d.span.begin.offset);
-  if (std::regex_search(message_and_hint, m, named_rule)) v["at"] = " at line " + m[1].str();
-  else if (located) v["at"] = fmt::format(" at line {}", located->span.begin.line);
-  else if (d.span.begin.valid() && d.file.empty()) v["at"] = fmt::format(" at line {}", d.span.begin.line);
-  else v["at"] = "";
+  if (std::regex_search(message_and_hint, m, named_rule))
+    v["at"] = " at line " + m[1].str();
+  else if (located)
+    v["at"] = fmt::format(" at line {}", located->span.begin.line);
+  else if (d.span.begin.valid() && d.file.empty())
+    v["at"] = fmt::format(" at line {}", d.span.begin.line);
+  else
+    v["at"] = "";
 
   if (d.code == "mapping.out-of-memory") {
     v["memory_desc"] = describe_memory(v.count("memory") ? v["memory"] : "its memory");
@@ -328,13 +343,16 @@ Facts diagnostic_facts(const lang::Diagnostic& d, const lang::SourceFile* source
 }
 
 // The engine knows exactly which instance did not fit, and where: better than reading the message.
-void engine_oom_facts(const sim::OutOfMemory& oom, const sim::Plan& plan, const lang::Program* program, Facts& f) {
+void engine_oom_facts(const sim::OutOfMemory& oom, const sim::Plan& plan, const lang::Program* program,
+                      Facts& f) {
   auto& v = f.vars;
   auto memory = static_cast<std::size_t>(oom.memory);
-  if (memory < plan.platform.memories.size()) v["memory_desc"] = describe_memory(plan.platform.memories[memory].name);
+  if (memory < plan.platform.memories.size())
+    v["memory_desc"] = describe_memory(plan.platform.memories[memory].name);
   v["need"] = model::format_bytes(static_cast<std::int64_t>(oom.requested));
   v["in_use"] = model::format_bytes(static_cast<std::int64_t>(oom.in_use));
   v["capacity"] = model::format_bytes(static_cast<std::int64_t>(oom.capacity));
+  f.piece_too_large = oom.requested > oom.capacity;
   auto t = static_cast<std::size_t>(oom.task);
   if (t >= plan.graph.tasks.size() || t >= plan.tasks.size()) return;
   const sim::TaskPlan& tp = plan.tasks[t];
@@ -362,18 +380,17 @@ struct ProcLoad {
 // Every application processor of the machine, with the load of those that ran tasks.
 std::vector<ProcLoad> processor_loads(const sim::SimResult& r) {
   std::vector<ProcLoad> out;
-  auto used = [&](const std::string& name) -> const sim::ProcessorUse* {
-    for (const auto& p : r.processors)
-      if (p.name == name) return &p;
-    return nullptr;
-  };
   if (r.plan.platform.processors.empty()) {
     for (const auto& p : r.processors) out.push_back({p.name, p.kind, p.tasks, p.utilization});
     return out;
   }
+  std::unordered_map<std::string_view, const sim::ProcessorUse*> used;
+  for (const auto& p : r.processors) used.emplace(p.name, &p);
   for (const auto& p : r.plan.platform.processors) {
-    if (const auto* u = used(p.name)) out.push_back({p.name, u->kind, u->tasks, u->utilization});
-    else if (auto k = kind_of_processor(p.name)) out.push_back({p.name, *k, 0, 0});
+    if (auto it = used.find(p.name); it != used.end())
+      out.push_back({p.name, it->second->kind, it->second->tasks, it->second->utilization});
+    else if (auto k = kind_of_processor(p.name))
+      out.push_back({p.name, *k, 0, 0});
   }
   return out;
 }
@@ -419,9 +436,9 @@ void copy_facts(const sim::SimResult& r, const lang::Program* program, Facts& f)
   v["copy_index_edit"] = index_edit(program, top->task, kind);
 }
 
-void load_facts(const sim::SimResult& r, const lang::Program* program, Facts& f) {
+void load_facts(const sim::SimResult& r, const std::vector<ProcLoad>& loads, const lang::Program* program,
+                Facts& f) {
   auto& v = f.vars;
-  std::vector<ProcLoad> loads = processor_loads(r);
   // The kind that ran most tasks.
   std::optional<ProcKind> main;
   int most = 0;
@@ -443,18 +460,23 @@ void load_facts(const sim::SimResult& r, const lang::Program* program, Facts& f)
   f.kind_processors = static_cast<int>(of_kind.size());
   f.kind_tasks = most;
   const ProcLoad* idle = of_kind.front();
-  double low = 1, high = 0;
+  f.min_utilization = 1;
+  double busy = 0;
   for (const ProcLoad* p : of_kind) {
     f.max_tasks = std::max(f.max_tasks, p->tasks);
     if (p->utilization < idle->utilization) idle = p;
-    low = std::min(low, p->utilization);
-    high = std::max(high, p->utilization);
+    f.min_utilization = std::min(f.min_utilization, p->utilization);
+    f.max_utilization = std::max(f.max_utilization, p->utilization);
+    busy += p->utilization;
   }
-  double mean = static_cast<double>(f.kind_tasks) / f.kind_processors;
+  // The processors busier than average, and their share of the tasks and of the work.
+  double mean = busy / f.kind_processors;
   std::vector<std::string> heavy;
   int heavy_tasks = 0;
+  double heavy_busy = 0;
   for (const ProcLoad* p : of_kind)
-    if (p->tasks > mean) heavy.push_back(p->name), heavy_tasks += p->tasks;
+    if (p->utilization > mean)
+      heavy.push_back(p->name), heavy_tasks += p->tasks, heavy_busy += p->utilization;
   v["kind"] = to_string(*main);
   v["kind_processors"] = std::to_string(f.kind_processors);
   v["kind_tasks"] = std::to_string(f.kind_tasks);
@@ -463,7 +485,10 @@ void load_facts(const sim::SimResult& r, const lang::Program* program, Facts& f)
   v["heavy_procs"] = list_names(heavy, false);
   v["heavy_count"] = std::to_string(heavy.size());
   v["heavy_tasks"] = std::to_string(heavy_tasks);
-  v["util_range"] = low == high ? percent(low) : fmt::format("{}–{}", percent(low), percent(high));
+  v["heavy_work"] = percent(busy > 0 ? heavy_busy / busy : 0);
+  v["util_range"] = f.min_utilization == f.max_utilization
+                        ? percent(f.min_utilization)
+                        : fmt::format("{}–{}", percent(f.min_utilization), percent(f.max_utilization));
 
   // The task with most points on that kind, and how many points it has in one step.
   std::map<std::string, int> per_task;
@@ -486,25 +511,32 @@ void load_facts(const sim::SimResult& r, const lang::Program* program, Facts& f)
   }
   v["main_task"] = backticked(task);
   v["main_task_id"] = task;
+  v["points_per_step"] = std::to_string(f.points_per_step);
+  v["idle_count"] = std::to_string(std::max(0, f.kind_processors - f.points_per_step));
   v["index_edit"] = index_edit(program, task, main);
   v["task_edit"] = task_edit(program, task);
 }
 
-void host_facts(const sim::SimResult& r, const lang::Program* program, Facts& f) {
+void host_facts(const sim::SimResult& r, const std::vector<ProcLoad>& loads, const lang::Program* program,
+                Facts& f) {
   auto& v = f.vars;
   double gpu_utilization = 0;
-  for (const auto& p : processor_loads(r))
+  for (const auto& p : loads)
     if (p.kind == ProcKind::GPU) ++f.gpus, gpu_utilization += p.utilization;
   f.gpu_utilization = f.gpus ? gpu_utilization / f.gpus : 0;
   v["gpus"] = std::to_string(f.gpus);
   v["gpu_pct"] = percent(f.gpu_utilization);
   std::vector<std::string> names;
   std::map<ProcKind, int> per_kind;
+  std::map<std::pair<std::string_view, ProcKind>, bool> kept;  // one rule lookup per task and kind
   const auto& plan = r.plan;
   for (std::size_t i = 0; i < plan.tasks.size() && i < plan.graph.tasks.size(); ++i) {
     ProcKind k = plan.tasks[i].kind;
     const std::string& name = plan.graph.tasks[i].name;
-    if ((k != ProcKind::CPU && k != ProcKind::OMP) || !kept_off_gpus(program, name, k)) continue;
+    if (k != ProcKind::CPU && k != ProcKind::OMP) continue;
+    auto [it, fresh] = kept.emplace(std::make_pair(std::string_view(name), k), false);
+    if (fresh) it->second = kept_off_gpus(program, name, k);
+    if (!it->second) continue;
     ++f.host_tasks;
     ++per_kind[k];
     if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
@@ -528,7 +560,8 @@ void zero_copy_facts(const sim::SimResult& r, const lang::Program* program, Fact
     gpu_busy += busy;
     bool zero_copy = false;
     for (const auto& a : plan.tasks[i].args)
-      if (a.memory_kind == MemKind::ZCMEM) per_arg[{plan.graph.tasks[i].name, a.region}] += busy, zero_copy = true;
+      if (a.memory_kind == MemKind::ZCMEM)
+        per_arg[{plan.graph.tasks[i].name, a.region}] += busy, zero_copy = true;
     if (zero_copy) zc_busy += busy;
   }
   if (per_arg.empty() || gpu_busy <= 0) return;
@@ -560,13 +593,16 @@ void memory_facts(const sim::SimResult& r, const lang::Program* program, Facts& 
   v["roomier"] = roomier_than(full->kind);
   // The largest argument instance in that memory.
   const auto& plan = r.plan;
+  const auto& memories = plan.platform.memories;
+  auto id =
+      std::find_if(memories.begin(), memories.end(), [&](const auto& m) { return m.name == full->name; });
   const sim::ArgPlan* biggest = nullptr;
   std::size_t owner = 0;
   for (std::size_t i = 0; i < plan.tasks.size() && i < plan.graph.tasks.size(); ++i)
-    for (const auto& a : plan.tasks[i].args) {
-      bool here = a.memory < plan.platform.memories.size() && plan.platform.memories[a.memory].name == full->name;
-      if (here && (!biggest || a.bytes > biggest->bytes)) biggest = &a, owner = i;
-    }
+    for (const auto& a : plan.tasks[i].args)
+      if (id != memories.end() && a.memory == static_cast<std::size_t>(id - memories.begin()) &&
+          (!biggest || a.bytes > biggest->bytes))
+        biggest = &a, owner = i;
   if (!biggest) {
     v["full_region"] = "the regions placed there";
     v["full_region_id"] = "REGION";
@@ -602,8 +638,9 @@ Facts performance_facts(const sim::SimResult& r, const lang::Program* program) {
   f.outcome = Outcome::Performance;
   critical_path_facts(r, f);
   copy_facts(r, program, f);
-  load_facts(r, program, f);
-  host_facts(r, program, f);
+  std::vector<ProcLoad> loads = processor_loads(r);
+  load_facts(r, loads, program, f);
+  host_facts(r, loads, program, f);
   zero_copy_facts(r, program, f);
   memory_facts(r, program, f);
   runtime_facts(r, program, f);
@@ -673,8 +710,9 @@ Feedback from_diagnostics(const lang::Diagnostics& diags, const lang::SourceFile
   for (std::size_t i = 0; i < picked.size() && i < kShownDiagnostics; ++i)
     shown.push_back(system_text(*picked[i], source));
   std::size_t hidden = picked.size() - shown.size() + diags.dropped();
-  fb.system = fmt::format("{} error{}, {} warning{}\n", diags.error_count(), diags.error_count() == 1 ? "" : "s",
-                          diags.warning_count(), diags.warning_count() == 1 ? "" : "s");
+  fb.system =
+      fmt::format("{} error{}, {} warning{}\n", diags.error_count(), diags.error_count() == 1 ? "" : "s",
+                  diags.warning_count(), diags.warning_count() == 1 ? "" : "s");
   for (const auto& s : shown) fb.system += s + "\n";
   if (hidden > 0) fb.system += fmt::format("... and {} more", hidden);
   fb.system = trimmed(fb.system);
@@ -685,7 +723,8 @@ Feedback from_diagnostics(const lang::Diagnostics& diags, const lang::SourceFile
     if (said.size() == kExplainedDiagnostics) break;
     Facts facts = diagnostic_facts(*d, source, nullptr);
     auto out = evaluate(facts);
-    if (out.empty() || std::find(fb.fired.begin(), fb.fired.end(), facts.fired.front()) != fb.fired.end()) continue;
+    if (out.empty() || std::find(fb.fired.begin(), fb.fired.end(), facts.fired.front()) != fb.fired.end())
+      continue;
     fb.fired.push_back(facts.fired.front());
     said.push_back(out.front());
   }
@@ -695,7 +734,7 @@ Feedback from_diagnostics(const lang::Diagnostics& diags, const lang::SourceFile
 
 Feedback from_simulation(const sim::SimResult& r, const lang::Program* program) {
   Feedback fb;
-  std::string header = fmt::format("`{}` on {}", r.app, r.machine);
+  std::string header = r.app.empty() ? "the simulation" : fmt::format("`{}` on {}", r.app, r.machine);
   Facts facts;
   if (!r.ok) {
     lang::Diagnostic error;
@@ -707,13 +746,15 @@ Feedback from_simulation(const sim::SimResult& r, const lang::Program* program) 
       error.message = "the simulation did not complete";
     }
     facts = diagnostic_facts(error, nullptr, program);
-    if (r.timings.oom && error.code == "mapping.out-of-memory") engine_oom_facts(*r.timings.oom, r.plan, program, facts);
+    if (r.timings.oom && error.code == "mapping.out-of-memory")
+      engine_oom_facts(*r.timings.oom, r.plan, program, facts);
     fb.system = header + ": the simulation failed\n" + system_text(error, nullptr);
   } else {
     facts = performance_facts(r, program);
     const auto& c = r.critical;
     fb.system = fmt::format(
-        "{}: {} per step over {} step{} ({} in all), throughput {:.4g} {} (simulated); critical path {} computing, "
+        "{}: {} per step over {} step{} ({} in all), throughput {:.4g} {} (simulated); critical path {} "
+        "computing, "
         "{} waiting for copies, {} waiting for the runtime",
         header, model::format_seconds(r.step_time), r.steps, r.steps == 1 ? "" : "s",
         model::format_seconds(r.total_time), r.throughput, r.unit, model::format_seconds(c.compute),

@@ -55,7 +55,9 @@ struct Facts {
   std::string code;
   lang::Category category = lang::Category::Syntax;
   std::string message;
-  bool has_candidate = false;  // the message offers a "did you mean"
+  bool has_candidate = false;     // the message offers a "did you mean"
+  bool piece_too_large = false;   // out of memory: one instance needs more than the whole memory
+  bool instance_limited = false;  // the program has an `InstanceLimit` rule (a stall's likely cause)
 
   // Performance: shares of the critical path (0..1).
   double compute_share = 0;
@@ -69,16 +71,17 @@ struct Facts {
   int kind_processors = 0;     // processors of that kind on the machine (or that ran tasks, if unknown)
   int kind_tasks = 0;          // tasks that ran on that kind
   int max_tasks = 0;           // on the busiest processor of that kind
-  int points_per_step = 0;     // of the kind's main task in one step (0: unknown)
+  double min_utilization = 0;  // of the least and the most busy processor of that kind
+  double max_utilization = 0;
+  int points_per_step = 0;  // of the kind's main task in one step (0: unknown)
   // Host processors working while GPUs stay idle, where a `Task` rule could move the work.
-  int host_tasks = 0;             // on CPU or OMP processors, of tasks a `Task` rule keeps off the GPUs
-  int gpus = 0;                   // on the machine
-  double gpu_utilization = 0;     // mean over the machine's GPUs
-  double zero_copy_share = 0;     // of GPU busy time, spent by tasks with an argument in ZCMEM
-  double memory_fill = 0;         // the highest peak / capacity
+  int host_tasks = 0;          // on CPU or OMP processors, of tasks a `Task` rule keeps off the GPUs
+  int gpus = 0;                // on the machine
+  double gpu_utilization = 0;  // mean over the machine's GPUs
+  double zero_copy_share = 0;  // of GPU busy time, spent by tasks with an argument in ZCMEM
+  double memory_fill = 0;      // the highest peak / capacity
   int nodes = 1;
-  bool replicated = false;        // the program has a `ControlReplicate` rule
-  bool instance_limited = false;  // the program has an `InstanceLimit` rule
+  bool replicated = false;         // the program has a `ControlReplicate` rule
   std::vector<std::string> fired;  // rules fired so far for this outcome
 
   std::map<std::string, std::string> vars;
@@ -88,6 +91,7 @@ struct Facts {
 inline constexpr double kCopiesShare = 0.3;   // of the critical path waiting for copies
 inline constexpr double kRuntimeShare = 0.3;  // of the critical path waiting for the runtime
 inline constexpr double kImbalance = 1.25;    // busiest processor's tasks over an even share
+inline constexpr double kIdleShare = 0.5;     // least busy processor's utilization over the busiest's
 inline constexpr double kIdleGpus = 0.25;     // mean GPU utilization below which GPUs count as idle
 inline constexpr double kZeroCopyShare = 0.25;
 inline constexpr double kMemoryFill = 0.9;

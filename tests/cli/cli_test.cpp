@@ -233,6 +233,11 @@ TEST_F(Cli, SimPrintsASimulatedSummaryAndWritesATrace) {
   EXPECT_NE(r.out.find("iterations/s (simulated)"), std::string::npos) << r.out;
   auto t = nlohmann::json::parse(slurp(trace));
   EXPECT_GT(t["traceEvents"].size(), 10u);
+  // The three-part feedback follows the summary.
+  auto system = r.out.find("\nSystem: "), explain = r.out.find("\nExplain: "), suggest = r.out.find("\nSuggest: ");
+  ASSERT_NE(system, std::string::npos) << r.out;
+  EXPECT_LT(system, explain);
+  EXPECT_LT(explain, suggest);
 }
 
 TEST_F(Cli, SimJsonOnFourNodes) {
@@ -243,13 +248,22 @@ TEST_F(Cli, SimJsonOnFourNodes) {
   EXPECT_EQ(j["simulated"], true);
   EXPECT_GT(j["throughput"].get<double>(), 0);
   EXPECT_NE(j["machine"].get<std::string>().find("4 nodes"), std::string::npos);
+  for (const char* part : {"system", "explain", "suggest"}) EXPECT_FALSE(j["feedback"][part].get<std::string>().empty());
 }
 
 TEST_F(Cli, SimMappingErrorIsReported) {
   auto f = write("bad.mpl", "Task * GPU;\nRegion * * GPU SYSMEM;\n");
   auto r = mage("sim " + f.string() + " --app examples/apps/halo2d.toml --machine p100x4");
   EXPECT_EQ(r.code, 1);
-  EXPECT_NE(r.err.find("mapping"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("bad.mpl:2:16: error:"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("Suggest: a GPU task needs FBMEM or ZCMEM: edit the `Region` rule at line 2"), std::string::npos)
+      << r.out;
+  // An error found before simulating gets its feedback too.
+  auto syntax = write("syntax.mpl", "def f(Task t): return 1;\n");
+  auto s = mage("sim " + syntax.string() + " --app examples/apps/halo2d.toml");
+  EXPECT_EQ(s.code, 1);
+  EXPECT_NE(s.out.find("Explain: "), std::string::npos) << s.out;
+  EXPECT_NE(s.out.find("colon"), std::string::npos) << s.out;
 }
 
 TEST_F(Cli, SimBadInputsAreUsageErrors) {
