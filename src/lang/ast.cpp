@@ -27,6 +27,20 @@ const char* statement_keyword(StmtKind k) {
   return "";
 }
 
+bool is_rule_statement(StmtKind k) {
+  switch (k) {
+    case StmtKind::Task:
+    case StmtKind::Region:
+    case StmtKind::Layout:
+    case StmtKind::InstanceLimit:
+    case StmtKind::CollectMemory:
+    case StmtKind::IndexTaskMap:
+    case StmtKind::SingleTaskMap:
+    case StmtKind::ControlReplicate: return true;
+    default: return false;
+  }
+}
+
 const char* to_string(LayoutWord w) {
   switch (w) {
     case LayoutWord::SOA: return "SOA";

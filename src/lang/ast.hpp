@@ -126,6 +126,8 @@ struct Program {
 void intern_symbols(Program& program);
 
 const char* statement_keyword(StmtKind k);
+// Statements that select tasks and decide something for them (everything but definitions and print).
+bool is_rule_statement(StmtKind k);
 const char* to_string(LayoutWord w);
 
 // Language vocabulary (dsl.md §1).

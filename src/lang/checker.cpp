@@ -84,22 +84,9 @@ bool is_task_map(StmtKind k) { return k == StmtKind::IndexTaskMap || k == StmtKi
 bool has_region_selector(StmtKind k) {
   return k == StmtKind::Region || k == StmtKind::Layout || k == StmtKind::CollectMemory;
 }
-bool has_task_selector(StmtKind k) {
-  switch (k) {
-    case StmtKind::Task:
-    case StmtKind::Region:
-    case StmtKind::Layout:
-    case StmtKind::InstanceLimit:
-    case StmtKind::CollectMemory:
-    case StmtKind::IndexTaskMap:
-    case StmtKind::SingleTaskMap:
-    case StmtKind::ControlReplicate: return true;
-    default: return false;
-  }
-}
 // The statements ordered by precedence (dsl.md §2); the others simply accumulate.
 bool takes_precedence(StmtKind k) {
-  return has_task_selector(k) && k != StmtKind::CollectMemory && k != StmtKind::ControlReplicate;
+  return is_rule_statement(k) && k != StmtKind::CollectMemory && k != StmtKind::ControlReplicate;
 }
 bool is_kind_name(const std::string& name) { return is_proc_kind_name(name) || is_mem_kind_name(name); }
 
@@ -455,7 +442,7 @@ class RulePass {
 
   void run() {
     for (const Stmt& s : cx_.program.statements) {
-      if (!has_task_selector(s.kind)) continue;
+      if (!is_rule_statement(s.kind)) continue;
       task_selector(s);
       switch (s.kind) {
         case StmtKind::Task:
@@ -541,17 +528,6 @@ class RulePass {
                     kProcKindList, kMemKindList));
   }
 
-  static const char* op_text(Tok op) {
-    switch (op) {
-      case Tok::EqEq: return "==";
-      case Tok::NotEq: return "!=";
-      case Tok::Less: return "<";
-      case Tok::Greater: return ">";
-      case Tok::LessEq: return "<=";
-      default: return ">=";
-    }
-  }
-
   static bool holds(Tok op, std::int64_t a, std::int64_t b) {
     switch (op) {
       case Tok::EqEq: return a == b;
@@ -565,7 +541,7 @@ class RulePass {
 
   static std::string text(const LayoutConstraint& c) {
     if (c.word != LayoutWord::Align) return to_string(c.word);
-    return fmt::format("Align {} {}", op_text(c.op), c.value);
+    return fmt::format("Align {} {}", spelling(c.op), c.value);
   }
 
   static bool opposite(LayoutWord a, LayoutWord b) {
@@ -792,7 +768,7 @@ class AppPass {
 
   void run() {
     for (const Stmt& s : cx_.program.statements) {
-      if (!has_task_selector(s.kind)) continue;
+      if (!is_rule_statement(s.kind)) continue;
       for (const Ident& t : s.tasks.names) task_name(t);
       if (has_region_selector(s.kind)) region(s);
     }

@@ -27,6 +27,10 @@ const char* to_string(Category c) {
   return "syntax";
 }
 
+Diagnostic make_error(Category c, std::string code, Span span, std::string message, std::string hint) {
+  return Diagnostic{Severity::Error, c, std::move(code), span, std::move(message), std::move(hint), {}, {}};
+}
+
 void Diagnostics::add(Diagnostic d) {
   if (d.severity == Severity::Error) ++errors_;
   if (d.severity == Severity::Warning) ++warnings_;

@@ -33,6 +33,9 @@ struct Diagnostic {
   std::string file;  // set when the diagnostic is about another file than the program (a TOML input)
 };
 
+// An error diagnostic, for layers that return or throw one instead of collecting.
+Diagnostic make_error(Category c, std::string code, Span span, std::string message, std::string hint);
+
 class Diagnostics {
  public:
   // Beyond this many errors the rest are counted but not kept: one run reports plenty to act on.

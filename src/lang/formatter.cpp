@@ -23,26 +23,6 @@ enum Prec : int {
   kPostfix,
 };
 
-const char* op_text(Tok op) {
-  switch (op) {
-    case Tok::Plus: return "+";
-    case Tok::Minus: return "-";
-    case Tok::Star: return "*";
-    case Tok::Slash: return "/";
-    case Tok::Percent: return "%";
-    case Tok::EqEq: return "==";
-    case Tok::NotEq: return "!=";
-    case Tok::Less: return "<";
-    case Tok::Greater: return ">";
-    case Tok::LessEq: return "<=";
-    case Tok::GreaterEq: return ">=";
-    case Tok::AndAnd: return "&&";
-    case Tok::OrOr: return "||";
-    case Tok::Bang: return "!";
-    default: return "?";
-  }
-}
-
 int binary_prec(Tok op) {
   switch (op) {
     case Tok::OrOr: return kOr;
@@ -110,11 +90,11 @@ std::string expr_text(const Expr& e) {
       // `--1` reads like a decrement: write `-(-1)`.
       bool wrap = prec(x) < kUnary || (e.op == Tok::Minus && is_negative(x));
       std::string s = expr_text(x);
-      return op_text(e.op) + (wrap ? "(" + s + ")" : s);
+      return spelling(e.op) + (wrap ? "(" + s + ")" : s);
     }
     case ExprKind::Binary: {
       int p = binary_prec(e.op);
-      return operand(*e.children[0], p) + " " + op_text(e.op) + " " + operand(*e.children[1], p + 1);
+      return operand(*e.children[0], p) + " " + spelling(e.op) + " " + operand(*e.children[1], p + 1);
     }
     case ExprKind::Ternary:
       return operand(*e.children[0], kTernary + 1) + " ? " + expr_text(*e.children[1]) + " : " +
@@ -168,7 +148,7 @@ std::string simple_stmt_text(const Stmt& s) {
         out += " ";
         out += to_string(c.word);
         if (c.word == LayoutWord::Align)
-          out += std::string(" ") + op_text(c.op) + " " + std::to_string(c.value);
+          out += std::string(" ") + spelling(c.op) + " " + std::to_string(c.value);
       }
       return out + ";";
     }

@@ -6,6 +6,26 @@
 
 namespace mage::lang {
 
+const char* spelling(Tok kind) {
+  switch (kind) {
+    case Tok::Plus: return "+";
+    case Tok::Minus: return "-";
+    case Tok::Star: return "*";
+    case Tok::Slash: return "/";
+    case Tok::Percent: return "%";
+    case Tok::EqEq: return "==";
+    case Tok::NotEq: return "!=";
+    case Tok::Less: return "<";
+    case Tok::Greater: return ">";
+    case Tok::LessEq: return "<=";
+    case Tok::GreaterEq: return ">=";
+    case Tok::AndAnd: return "&&";
+    case Tok::OrOr: return "||";
+    case Tok::Bang: return "!";
+    default: return "?";
+  }
+}
+
 std::string describe(Tok kind) {
   switch (kind) {
     case Tok::End: return "end of file";

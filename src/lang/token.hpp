@@ -27,6 +27,8 @@ struct Token {
   bool newline_before = false;  // true if a line break separates it from the previous token
 };
 
+// How an operator is written: "+", "==", "&&"; "?" for tokens that are not operators.
+const char* spelling(Tok kind);
 // How a token kind is named in messages: "`;`", "an identifier", "end of file".
 std::string describe(Tok kind);
 // How a concrete token is named in messages: "`Region`", "`;`", "integer `12`", "end of file".

@@ -20,14 +20,8 @@ struct EvalError {
 };
 
 [[noreturn]] void fail(const lang::Span& span, std::string code, std::string message, std::string hint) {
-  lang::Diagnostic d;
-  d.severity = lang::Severity::Error;
-  d.category = lang::Category::Evaluation;
-  d.code = std::move(code);
-  d.span = span;
-  d.message = std::move(message);
-  d.hint = std::move(hint);
-  throw EvalError{std::move(d)};
+  throw EvalError{lang::make_error(lang::Category::Evaluation, std::move(code), span, std::move(message),
+                                   std::move(hint))};
 }
 
 [[noreturn]] void type_error(const Expr& where, std::string_view what, std::string_view expected, const Value& got) {
@@ -68,25 +62,6 @@ std::int64_t arith(Tok op, std::int64_t a, std::int64_t b, const Expr& where) {
     default: break;
   }
   fail(where.span, "eval.internal", "unsupported operator", "");
-}
-
-const char* op_text(Tok op) {
-  switch (op) {
-    case Tok::Plus: return "+";
-    case Tok::Minus: return "-";
-    case Tok::Star: return "*";
-    case Tok::Slash: return "/";
-    case Tok::Percent: return "%";
-    case Tok::EqEq: return "==";
-    case Tok::NotEq: return "!=";
-    case Tok::Less: return "<";
-    case Tok::Greater: return ">";
-    case Tok::LessEq: return "<=";
-    case Tok::GreaterEq: return ">=";
-    case Tok::AndAnd: return "&&";
-    case Tok::OrOr: return "||";
-    default: return "?";
-  }
 }
 
 bool is_arith(Tok op) {
@@ -395,11 +370,11 @@ Value Interpreter::eval_binary(const Expr& e, Frame& f) {
   if (e.op == Tok::AndAnd || e.op == Tok::OrOr) {
     Value a = eval(l, f);
     auto* ab = std::get_if<bool>(&a);
-    if (!ab) type_error(l, fmt::format("the left operand of `{}`", op_text(e.op)), "a boolean", a);
+    if (!ab) type_error(l, fmt::format("the left operand of `{}`", lang::spelling(e.op)), "a boolean", a);
     if (e.op == Tok::AndAnd ? !*ab : *ab) return *ab;
     Value b = eval(r, f);
     auto* bb = std::get_if<bool>(&b);
-    if (!bb) type_error(r, fmt::format("the right operand of `{}`", op_text(e.op)), "a boolean", b);
+    if (!bb) type_error(r, fmt::format("the right operand of `{}`", lang::spelling(e.op)), "a boolean", b);
     return *bb;
   }
   Value a = eval(l, f);
@@ -414,8 +389,8 @@ Value Interpreter::eval_binary(const Expr& e, Frame& f) {
   auto* ai = std::get_if<std::int64_t>(&a);
   auto* bi = std::get_if<std::int64_t>(&b);
   if (!is_arith(e.op)) {  // ordering comparisons
-    if (!ai) type_error(l, fmt::format("the left operand of `{}`", op_text(e.op)), "an integer", a);
-    if (!bi) type_error(r, fmt::format("the right operand of `{}`", op_text(e.op)), "an integer", b);
+    if (!ai) type_error(l, fmt::format("the left operand of `{}`", lang::spelling(e.op)), "an integer", a);
+    if (!bi) type_error(r, fmt::format("the right operand of `{}`", lang::spelling(e.op)), "an integer", b);
     switch (e.op) {
       case Tok::Less: return *ai < *bi;
       case Tok::Greater: return *ai > *bi;
@@ -428,12 +403,12 @@ Value Interpreter::eval_binary(const Expr& e, Frame& f) {
   auto* bt = std::get_if<Tuple>(&b);
   if ((!ai && !at) || (!bi && !bt)) {
     const Expr& bad = (!ai && !at) ? l : r;
-    type_error(bad, fmt::format("an operand of `{}`", op_text(e.op)), "an integer or a tuple", (!ai && !at) ? a : b);
+    type_error(bad, fmt::format("an operand of `{}`", lang::spelling(e.op)), "an integer or a tuple", (!ai && !at) ? a : b);
   }
   // Element-wise on tuples of equal length; an integer broadcasts over a tuple.
   if (at && bt && at->items.size() != bt->items.size())
     fail(e.span, "eval.tuple-length",
-         fmt::format("`{}` needs tuples of equal length, but {} has {} elements and {} has {}", op_text(e.op),
+         fmt::format("`{}` needs tuples of equal length, but {} has {} elements and {} has {}", lang::spelling(e.op),
                      show(a), at->items.size(), show(b), bt->items.size()),
          "make both tuples the same length, e.g. with a slice `t[:n]`");
   std::size_t n = at ? at->items.size() : bt->items.size();

@@ -18,14 +18,7 @@ using lang::StmtKind;
 namespace {
 
 Diagnostic mapping_error(std::string code, lang::Span span, std::string message, std::string hint) {
-  Diagnostic d;
-  d.severity = lang::Severity::Error;
-  d.category = lang::Category::Mapping;
-  d.code = std::move(code);
-  d.span = span;
-  d.message = std::move(message);
-  d.hint = std::move(hint);
-  return d;
+  return lang::make_error(lang::Category::Mapping, std::move(code), span, std::move(message), std::move(hint));
 }
 
 bool names_contain(const Selector& s, std::string_view name) {
@@ -75,29 +68,11 @@ lang::Span list_span(const std::vector<lang::Ident>& items, const lang::Span& fa
   return s;
 }
 
-bool is_rule(StmtKind k) {
-  switch (k) {
-    case StmtKind::Task:
-    case StmtKind::Region:
-    case StmtKind::Layout:
-    case StmtKind::InstanceLimit:
-    case StmtKind::CollectMemory:
-    case StmtKind::IndexTaskMap:
-    case StmtKind::SingleTaskMap:
-    case StmtKind::ControlReplicate: return true;
-    default: return false;
-  }
-}
-
 }  // namespace
 
 std::string LayoutSpec::describe() const {
   std::string s = fmt::format("{} {}", soa ? "SOA" : "AOS", c_order ? "C_order" : "F_order");
-  for (const auto& [tok, bytes] : align) {
-    const char* op = tok == lang::Tok::EqEq ? "==" : tok == lang::Tok::NotEq ? "!=" : tok == lang::Tok::Less ? "<"
-                     : tok == lang::Tok::Greater ? ">" : tok == lang::Tok::LessEq ? "<=" : ">=";
-    s += fmt::format(" Align {} {}", op, bytes);
-  }
+  for (const auto& [tok, bytes] : align) s += fmt::format(" Align {} {}", lang::spelling(tok), bytes);
   if (compact) s += " Compact";
   if (exact) s += " Exact";
   return s;
@@ -124,7 +99,7 @@ std::unique_ptr<Policy> Policy::compile(lang::SourceFile source, MachineDesc mac
   diags.append(local);
   if (local.has_errors()) return nullptr;
   for (const Stmt& s : p->program_.statements)
-    if (is_rule(s.kind)) p->rules_.push_back(&s);
+    if (lang::is_rule_statement(s.kind)) p->rules_.push_back(&s);
   return p;
 }
 

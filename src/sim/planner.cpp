@@ -19,12 +19,7 @@ namespace {
 constexpr std::size_t kMaxSimTasks = 4'000'000;
 
 Diagnostic error(lang::Category category, std::string code, std::string message, std::string hint) {
-  Diagnostic d;
-  d.category = category;
-  d.code = std::move(code);
-  d.message = std::move(message);
-  d.hint = std::move(hint);
-  return d;
+  return lang::make_error(category, std::move(code), {}, std::move(message), std::move(hint));
 }
 
 std::string point_label(const model::PointTask& p) {
