@@ -10,12 +10,15 @@ Layout * * * SOA F_order Align == 128;
 
 m = Machine(GPU);
 
-# Tile (x, y) of the launch grid: nodes take blocks of rows, GPUs the tiles within a node's block.
+# Tiles in contiguous blocks over every GPU of the machine, node-major: on one node, one tile per GPU;
+# on four nodes, one tile per node.
 def tile_block(Task task) {
     i = task.ipoint[0] * task.ispace[1] + task.ipoint[1];
-    per_proc = (task.ispace.volume + m.volume - 1) / m.volume;
-    g = i / per_proc;
-    return m[g / m.size[1] % m.size[0], g % m.size[1]];
+    g = i * m.volume / task.ispace.volume;
+    return m[g / m.size[1], g % m.size[1]];
 }
 
 IndexTaskMap stencil, increment tile_block;
+
+# Each node's runtime launches its own tiles.
+ControlReplicate stencil, increment;
