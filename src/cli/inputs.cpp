@@ -73,7 +73,16 @@ std::optional<model::MachineModel> load_machine_model(const std::string& arg, st
     usage(diags, "usage.unreadable-file", error, "give a preset or the path of a machine model TOML file");
     return std::nullopt;
   }
-  return model::parse_machine_model_toml(*text, arg, diags);
+  auto machine = model::parse_machine_model_toml(*text, arg, diags);
+  if (!machine || nodes == 1) return machine;
+  // `--nodes` scales the file's node like it scales a preset's.
+  model::MachineSpec spec = machine->spec;
+  spec.nodes = nodes;
+  if (auto problems = model::spec_problems(spec); !problems.empty()) {
+    usage(diags, "usage.bad-nodes", fmt::format("{}: {}", arg, problems.front().message), problems.front().hint);
+    return std::nullopt;
+  }
+  return model::build_model(spec);
 }
 
 std::optional<model::AppModel> load_app_model(const std::string& path, lang::Diagnostics& diags) {
