@@ -1,5 +1,7 @@
 #include "lang/app_signature.hpp"
 
+#include "lang/toml_input.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <numeric>
@@ -37,18 +39,6 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
     }
   }
   return row[b.size()];
-}
-
-const char* type_name(toml::node_type t) {
-  switch (t) {
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a number";
-    case toml::node_type::boolean: return "a boolean";
-    default: return "a date or time";
-  }
 }
 
 // Reads the TOML form into an AppSignature, reporting every problem it finds with its position.
@@ -153,7 +143,7 @@ class SignatureReader {
 
   void wrong_type(const std::string& field, const toml::node& node, const char* expected) {
     fail("usage.app-signature-field", node.source(),
-         fmt::format("`{}`: field `{}` must be {}, found {}", file_, field, expected, type_name(node.type())),
+         fmt::format("`{}`: field `{}` must be {}, found {}", file_, field, expected, toml_type_name(node.type())),
          "write `regions = [\"a\", ...]` at the top and, per task, `variants = [\"CPU\", \"GPU\"]` and "
          "`regions = [...]` under `[tasks.NAME]`");
   }
@@ -170,21 +160,8 @@ class SignatureReader {
 
   void fail(const char* code, const toml::source_region& where, std::string message, std::string hint) {
     ok_ = false;
-    Diagnostic d{Severity::Error, Category::Usage, code, span_at(where), std::move(message), std::move(hint), {}, file_};
+    Diagnostic d{Severity::Error, Category::Usage, code, toml_span(text_, where), std::move(message), std::move(hint), {}, file_};
     diags_.add(std::move(d));
-  }
-
-  // toml++ gives 1-based line and column; the byte offset is recomputed from the text.
-  Span span_at(const toml::source_region& where) const {
-    const auto& b = where.begin;
-    if (b.line == 0) return Span{};
-    std::size_t offset = 0;
-    for (std::uint32_t line = 1; line < b.line && offset < text_.size(); ++offset)
-      if (text_[offset] == '\n') ++line;
-    offset = std::min(offset + b.column - 1, text_.size());
-    std::uint32_t length =
-        where.end.line == b.line && where.end.column > b.column ? where.end.column - b.column : 1;
-    return Span{Location{b.line, b.column, static_cast<std::uint32_t>(offset)}, length};
   }
 
   std::string_view text_;

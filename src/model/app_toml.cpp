@@ -12,6 +12,8 @@
 
 #include "model/app_io.hpp"
 
+#include "lang/toml_input.hpp"
+
 namespace mage::model {
 namespace {
 
@@ -78,23 +80,6 @@ json convert(const toml::node& node, const std::string& path, Locations& where) 
   return json();
 }
 
-// toml++ gives 1-based line and column; the byte offset is recomputed from the text.
-lang::Span span_at(std::string_view text, std::uint32_t line, std::uint32_t column, std::uint32_t length) {
-  if (line == 0) return lang::Span{};
-  std::size_t offset = 0;
-  for (std::uint32_t l = 1; l < line && offset < text.size(); ++offset)
-    if (text[offset] == '\n') ++l;
-  offset = std::min(offset + column - 1, text.size());
-  return lang::Span{lang::Location{line, column, static_cast<std::uint32_t>(offset)}, std::max(length, 1u)};
-}
-
-lang::Span span_at(std::string_view text, const toml::source_region& where) {
-  const auto& b = where.begin;
-  const std::uint32_t length =
-      where.end.line == b.line && where.end.column > b.column ? where.end.column - b.column : 1;
-  return span_at(text, b.line, b.column, length);
-}
-
 // The span of the byte at `offset`.
 lang::Span span_of_offset(std::string_view text, std::size_t offset) {
   offset = std::min(offset, text.size());
@@ -107,7 +92,7 @@ lang::Span span_of_offset(std::string_view text, std::size_t offset) {
       ++column;
     }
   }
-  return span_at(text, line, column, 1);
+  return lang::text_span(text, line, column, 1);
 }
 
 constexpr const char* kFormatHint = "docs/apps.md lists every field of the application format";
@@ -178,9 +163,9 @@ class Reader {
   // The value at `path`, or the nearest enclosing one that the file has (a missing field's table).
   lang::Span locate(std::string path, bool at_key) const {
     if (!where_) return lang::Span{};
-    if (auto k = where_->keys.find(path); at_key && k != where_->keys.end()) return span_at(text_, k->second);
+    if (auto k = where_->keys.find(path); at_key && k != where_->keys.end()) return lang::toml_span(text_, k->second);
     for (;;) {
-      if (auto v = where_->values.find(path); v != where_->values.end()) return span_at(text_, v->second);
+      if (auto v = where_->values.find(path); v != where_->values.end()) return lang::toml_span(text_, v->second);
       if (path.empty()) return lang::Span{};
       path = parent_path(path);
     }
@@ -587,7 +572,7 @@ std::optional<AppModel> load_app_toml(std::string_view text, const std::string& 
     root = toml::parse(text, file_name);
   } catch (const toml::parse_error& e) {
     Reader(Format::Toml, text, file_name, nullptr, diags)
-        .syntax_error(span_at(text, e.source()), std::string(e.description()));
+        .syntax_error(lang::toml_span(text, e.source()), std::string(e.description()));
     return std::nullopt;
   }
   Locations where;

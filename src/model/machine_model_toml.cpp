@@ -12,6 +12,8 @@
 #include "lang/app_signature.hpp"
 #include "model/machine_model.hpp"
 
+#include "lang/toml_input.hpp"
+
 namespace mage::model {
 
 namespace {
@@ -21,18 +23,6 @@ const std::vector<std::string>& section_names() {
                                                  "sockmem", "zcmem", "fbmem",  "rdmem",   "memcpy",
                                                  "pcie",    "nvlink", "socket_link", "network"};
   return names;
-}
-
-const char* type_name(toml::node_type t) {
-  switch (t) {
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a number";
-    case toml::node_type::boolean: return "a boolean";
-    default: return "a date or time";
-  }
 }
 
 constexpr const char* kFormatHint = "see docs/machines.md, \"The full machine model\", for the format";
@@ -179,27 +169,14 @@ class ModelReader {
 
   void wrong_type(const std::string& field, const toml::node& node, const char* expected) {
     fail("usage.machine-field", node.source(),
-         fmt::format("`{}`: field `{}` must be {}, found {}", file_, field, expected, type_name(node.type())),
+         fmt::format("`{}`: field `{}` must be {}, found {}", file_, field, expected, lang::toml_type_name(node.type())),
          kFormatHint);
   }
 
   void fail(const char* code, const toml::source_region& where, std::string message, std::string hint) {
     ok_ = false;
-    diags_.add(lang::Diagnostic{lang::Severity::Error, lang::Category::Usage, code, span_at(where),
+    diags_.add(lang::Diagnostic{lang::Severity::Error, lang::Category::Usage, code, lang::toml_span(text_, where),
                                 std::move(message), std::move(hint), {}, file_});
-  }
-
-  // toml++ gives 1-based line and column; the byte offset is recomputed from the text.
-  lang::Span span_at(const toml::source_region& where) const {
-    const auto& b = where.begin;
-    if (b.line == 0) return lang::Span{};
-    std::size_t offset = 0;
-    for (std::uint32_t line = 1; line < b.line && offset < text_.size(); ++offset)
-      if (text_[offset] == '\n') ++line;
-    offset = std::min(offset + b.column - 1, text_.size());
-    std::uint32_t length =
-        where.end.line == b.line && where.end.column > b.column ? where.end.column - b.column : 1;
-    return lang::Span{lang::Location{b.line, b.column, static_cast<std::uint32_t>(offset)}, length};
   }
 
   std::string_view text_;
