@@ -1,7 +1,5 @@
 #include "lang/app_signature.hpp"
 
-#include "lang/toml_input.hpp"
-
 #include <algorithm>
 #include <cctype>
 #include <numeric>
@@ -9,6 +7,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <toml++/toml.h>
+
+#include "lang/toml_input.hpp"
 
 namespace mage::lang {
 

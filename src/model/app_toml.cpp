@@ -10,9 +10,8 @@
 #include <toml++/toml.h>
 #include <nlohmann/json.hpp>
 
-#include "model/app_io.hpp"
-
 #include "lang/toml_input.hpp"
+#include "model/app_io.hpp"
 
 namespace mage::model {
 namespace {

@@ -10,9 +10,8 @@
 #include <toml++/toml.h>
 
 #include "lang/app_signature.hpp"
-#include "model/machine_model.hpp"
-
 #include "lang/toml_input.hpp"
+#include "model/machine_model.hpp"
 
 namespace mage::model {
 
