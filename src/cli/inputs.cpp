@@ -49,6 +49,15 @@ std::optional<lang::AppSignature> load_app(const std::string& path, lang::Diagno
     usage(diags, "usage.unreadable-file", error, "give the path of an application description (TOML)");
     return std::nullopt;
   }
+  // A full application model (as `mage sim` takes) also gives the names; the short signature form has no
+  // regions array nor launches.
+  bool full_model = path.ends_with(".json") || text->find("[[launches]]") != std::string::npos ||
+                    text->find("[[regions]]") != std::string::npos;
+  if (full_model) {
+    auto app = model::load_app(*text, path, diags);
+    if (!app) return std::nullopt;
+    return app->signature();
+  }
   return lang::parse_app_signature(*text, path, diags);
 }
 

@@ -21,6 +21,7 @@ inline constexpr int kExitUsage = 2;     // bad arguments or unreadable inputs
 std::optional<lang::SourceFile> load_source(const std::string& path, lang::Diagnostics& diags);
 // A preset name, a compact spec ("nodes=2,gpus=4"), or a TOML file.
 std::optional<mapping::MachineDesc> load_machine(const std::string& arg, lang::Diagnostics& diags);
+// An application signature file, or a full application model (TOML or JSON) reduced to its names.
 std::optional<lang::AppSignature> load_app(const std::string& path, lang::Diagnostics& diags);
 // The simulator's inputs: a machine model (preset or TOML file, on `nodes` nodes) and an application model.
 std::optional<model::MachineModel> load_machine_model(const std::string& arg, std::int64_t nodes,

@@ -278,6 +278,14 @@ TEST_F(Cli, SimBadInputsAreUsageErrors) {
   EXPECT_NE(m.err.find("gpu.flops"), std::string::npos) << m.err;
 }
 
+TEST_F(Cli, CheckAcceptsAFullApplicationModelForNames) {
+  auto f = write("typo.mpl", "Region * in_xq GPU ZCMEM;\n");
+  auto r = mage("check " + f.string() + " --app examples/apps/halo2d.toml");
+  EXPECT_EQ(r.code, 0) << r.err;  // a name the application lacks is a warning
+  EXPECT_NE(r.err.find("in_xq"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("1 warning"), std::string::npos) << r.err;
+}
+
 TEST_F(Cli, MachineAndAppShow) {
   auto m = mage("machine show p100x4 --nodes 2");
   ASSERT_EQ(m.code, 0) << m.err;
