@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <type_traits>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -326,21 +327,100 @@ nlohmann::json to_json(const EngineResult& r) {
   return j;
 }
 
-EngineResult engine_result_from_json(const nlohmann::json& j) {
-  EngineResult r;
-  r.completed = j.at("completed").get<bool>();
-  r.error = j.at("error").get<std::string>();
-  r.makespan = j.at("makespan").get<double>();
-  r.timed_start = j.at("timed_start").get<double>();
-  for (const auto& t : j.at("tasks")) r.tasks.push_back(TaskTiming{t[0], t[1], t[2]});
-  for (const auto& c : j.at("copies")) r.copies.push_back(CopyTiming{c[0], c[1], c[2], c[3]});
-  r.processor_busy = j.at("processor_busy").get<std::vector<double>>();
-  r.link_bytes = j.at("link_bytes").get<std::vector<std::uint64_t>>();
-  r.memory_peak = j.at("memory_peak").get<std::vector<std::uint64_t>>();
-  if (j.contains("oom")) {
-    const auto& o = j["oom"];
-    r.oom = OutOfMemory{o["task"], o["memory"], o["requested"], o["in_use"], o["capacity"], o["what"]};
+namespace {
+
+class Writer {
+ public:
+  template <class T>
+  void put(T v) {
+    out.append(reinterpret_cast<const char*>(&v), sizeof v);
   }
+  void put(const std::string& s) {
+    put<std::uint64_t>(s.size());
+    out += s;
+  }
+  template <class T>
+  void put_vector(const std::vector<T>& v) {
+    static_assert(std::is_trivially_copyable_v<T>, "sent as raw bytes");
+    put<std::uint64_t>(v.size());
+    out.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+  }
+  std::string out;
+};
+
+class Reader {
+ public:
+  explicit Reader(std::string_view in) : in_(in) {}
+  template <class T>
+  bool get(T& v) {
+    if (in_.size() - pos_ < sizeof v) return false;
+    std::memcpy(&v, in_.data() + pos_, sizeof v);
+    pos_ += sizeof v;
+    return true;
+  }
+  bool get(std::string& s) {
+    std::uint64_t n = 0;
+    if (!get(n) || in_.size() - pos_ < n) return false;
+    s.assign(in_.data() + pos_, n);
+    pos_ += n;
+    return true;
+  }
+  template <class T>
+  bool get_vector(std::vector<T>& v) {
+    std::uint64_t n = 0;
+    if (!get(n) || (in_.size() - pos_) / sizeof(T) < n) return false;
+    v.resize(n);
+    std::memcpy(v.data(), in_.data() + pos_, n * sizeof(T));
+    pos_ += n * sizeof(T);
+    return true;
+  }
+  bool done() const { return pos_ == in_.size(); }
+
+ private:
+  std::string_view in_;
+  std::size_t pos_ = 0;
+};
+
+}  // namespace
+
+std::string encode(const EngineResult& r) {
+  Writer w;
+  w.put<std::uint8_t>(r.completed);
+  w.put(r.error);
+  w.put(r.makespan);
+  w.put(r.timed_start);
+  w.put_vector(r.tasks);
+  w.put_vector(r.copies);
+  w.put_vector(r.processor_busy);
+  w.put_vector(r.link_bytes);
+  w.put_vector(r.memory_peak);
+  w.put<std::uint8_t>(r.oom.has_value());
+  if (r.oom) {
+    w.put(r.oom->task);
+    w.put(r.oom->memory);
+    w.put(r.oom->requested);
+    w.put(r.oom->in_use);
+    w.put(r.oom->capacity);
+    w.put(r.oom->what);
+  }
+  return std::move(w.out);
+}
+
+std::optional<EngineResult> decode(std::string_view bytes) {
+  Reader rd(bytes);
+  EngineResult r;
+  std::uint8_t completed = 0, oom = 0;
+  bool ok = rd.get(completed) && rd.get(r.error) && rd.get(r.makespan) && rd.get(r.timed_start) &&
+            rd.get_vector(r.tasks) && rd.get_vector(r.copies) && rd.get_vector(r.processor_busy) &&
+            rd.get_vector(r.link_bytes) && rd.get_vector(r.memory_peak) && rd.get(oom);
+  if (ok && oom) {
+    OutOfMemory o;
+    ok = rd.get(o.task) && rd.get(o.memory) && rd.get(o.requested) && rd.get(o.in_use) && rd.get(o.capacity) &&
+         rd.get(o.what);
+    r.oom = o;
+  }
+  if (!ok || !rd.done()) return std::nullopt;
+  r.completed = completed != 0;
   return r;
 }
 
@@ -364,11 +444,11 @@ EngineResult run_engine_isolated(const EnginePlatform& platform, const TaskGraph
     if (int devnull = ::open("/dev/null", O_WRONLY); devnull >= 0) ::dup2(devnull, STDERR_FILENO);
     std::string out;
     try {
-      out = to_json(run_engine(platform, graph)).dump();
+      out = encode(run_engine(platform, graph));
     } catch (const std::exception& e) {
       EngineResult r;
       r.error = fmt::format("the simulation failed: {}", e.what());
-      out = to_json(r).dump();
+      out = encode(r);
     }
     for (std::size_t done = 0; done < out.size();) {
       ssize_t n = ::write(fds[1], out.data() + done, out.size() - done);
@@ -397,12 +477,9 @@ EngineResult run_engine_isolated(const EnginePlatform& platform, const TaskGraph
                                         : fmt::format("the simulation process exited with status {}", WEXITSTATUS(status));
     return failure;
   }
-  try {
-    return engine_result_from_json(nlohmann::json::parse(in));
-  } catch (const std::exception& e) {
-    failure.error = fmt::format("unreadable simulation result: {}", e.what());
-    return failure;
-  }
+  if (auto r = decode(in)) return *r;
+  failure.error = "the simulation process returned an unreadable result";
+  return failure;
 }
 
 }  // namespace mage::sim

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -59,6 +60,10 @@ EngineResult run_engine(const EnginePlatform& platform, const TaskGraph& graph);
 EngineResult run_engine_isolated(const EnginePlatform& platform, const TaskGraph& graph);
 
 nlohmann::json to_json(const EngineResult& r);
-EngineResult engine_result_from_json(const nlohmann::json& j);
+
+// The compact binary form the simulation child sends its result in (JSON of 50 k tasks takes longer
+// to write and parse than the simulation itself). decode returns nullopt on a truncated or bad buffer.
+std::string encode(const EngineResult& r);
+std::optional<EngineResult> decode(std::string_view bytes);
 
 }  // namespace mage::sim

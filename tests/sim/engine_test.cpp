@@ -179,5 +179,26 @@ TEST(Engine, Deterministic) {
   EXPECT_EQ(a, b);
 }
 
+TEST(Engine, ResultEncodingRoundTripsAndRejectsDamage) {
+  EngineResult r;
+  r.completed = false;
+  r.error = "out of memory in n0.fbmem1";
+  r.makespan = 1.5;
+  r.timed_start = 0.25;
+  r.tasks = {{0, 0.1, 0.2}, {0.1, 0.3, 0.7}};
+  r.copies = {{1, 0, 0.2, 0.3}};
+  r.processor_busy = {0.1, 0.4};
+  r.link_bytes = {7, 0};
+  r.memory_peak = {100};
+  r.oom = OutOfMemory{1, 0, 41, 60, 100, "`ghost`"};
+  std::string bytes = encode(r);
+  auto back = decode(bytes);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(to_json(*back).dump(), to_json(r).dump());
+  EXPECT_FALSE(decode(bytes.substr(0, bytes.size() - 1)));
+  EXPECT_FALSE(decode(bytes + "x"));
+  EXPECT_FALSE(decode(""));
+}
+
 }  // namespace
 }  // namespace mage::sim
