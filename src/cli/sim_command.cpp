@@ -8,7 +8,6 @@
 #include "cli/inputs.hpp"
 #include "feedback/feedback.hpp"
 #include "mapping/policy.hpp"
-#include "model/app_io.hpp"
 #include "sim/simulate.hpp"
 #include "sim/trace.hpp"
 #include "util/files.hpp"
@@ -67,34 +66,6 @@ int run_sim(const SimOptions& o) {
     std::printf("\n%s\n", feedback::render(fb).c_str());
   }
   return result.ok ? kExitOk : kExitFindings;
-}
-
-int run_machine_show(const MachineShowOptions& o) {
-  lang::Diagnostics usage;
-  auto machine = load_machine_model(o.machine, o.nodes, usage);
-  if (!machine) {
-    report_usage(usage);
-    return kExitUsage;
-  }
-  if (o.format == "json")
-    std::puts(model::to_json(*machine).dump(2).c_str());
-  else
-    std::fputs(model::describe(*machine).c_str(), stdout);
-  return kExitOk;
-}
-
-int run_app_show(const AppShowOptions& o) {
-  lang::Diagnostics usage;
-  auto app = load_app_model(o.file, usage);
-  if (!app) {
-    report_usage(usage);
-    return kExitUsage;
-  }
-  if (o.format == "json")
-    std::puts(model::to_json(*app).dump(2).c_str());
-  else
-    std::fputs(model::describe(*app).c_str(), stdout);
-  return kExitOk;
 }
 
 }  // namespace mage::cli
