@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace mage::cli {
 
@@ -35,8 +36,10 @@ struct MapOptions {
 int run_map(const MapOptions& o);
 
 struct SimOptions {
-  std::string file;  // the mapper program
-  std::string app;   // application model file (TOML or JSON)
+  std::string file;    // the mapper program (or `mapper`)
+  std::string mapper;  // `expert`, `default` or a file
+  std::string app;     // a built-in application or an application model file (TOML or JSON)
+  std::vector<std::string> params;  // NAME=VALUE for a built-in application
   std::string machine = "p100x4";
   std::int64_t nodes = 1;
   std::optional<std::string> trace;  // write a Chrome/Perfetto trace here
@@ -52,9 +55,18 @@ struct MachineShowOptions {
 int run_machine_show(const MachineShowOptions& o);
 
 struct AppShowOptions {
-  std::string file;
+  std::string file;  // a built-in application or a model file
+  std::string machine = "p100x4";
+  std::int64_t nodes = 1;
+  std::vector<std::string> params;
+  bool expert = false;  // print the expert mapper instead
   std::string format = "text";
 };
 int run_app_show(const AppShowOptions& o);
+
+struct AppsOptions {
+  std::string format = "text";
+};
+int run_apps(const AppsOptions& o);
 
 }  // namespace mage::cli

@@ -1,13 +1,16 @@
 #include "cli/inputs.hpp"
 
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <unistd.h>
 
+#include "apps/builtin.hpp"
 #include "model/app_io.hpp"
 #include "util/files.hpp"
 
@@ -102,6 +105,67 @@ std::optional<model::AppModel> load_app_model(const std::string& path, lang::Dia
     return std::nullopt;
   }
   return model::load_app(*text, path, diags);
+}
+
+std::optional<model::AppModel> load_app_model(const std::string& arg, const model::MachineModel& machine,
+                                              const std::vector<std::string>& params, lang::Diagnostics& diags) {
+  const apps::BuiltinApp* builtin = apps::find_builtin(arg);
+  if (!builtin) {
+    if (!params.empty()) {
+      usage(diags, "usage.app-parameter", fmt::format("`--param` applies to built-in applications, not to `{}`", arg),
+            fmt::format("the built-in applications are {}", fmt::join(apps::builtin_names(), ", ")));
+      return std::nullopt;
+    }
+    // A bare word that is no file is most likely a misspelt application name.
+    if (arg.find('/') == std::string::npos && arg.find('.') == std::string::npos) {
+      auto candidate = lang::did_you_mean(arg, apps::builtin_names());
+      usage(diags, "usage.app", fmt::format("unknown application `{}`{}", arg,
+                                            candidate ? fmt::format("; did you mean `{}`?", *candidate) : ""),
+            fmt::format("give one of {} (`mage apps` lists them) or an application model file",
+                        fmt::join(apps::builtin_names(), ", ")));
+      return std::nullopt;
+    }
+    return load_app_model(arg, diags);
+  }
+  auto overrides = parse_params(params, arg, diags);
+  if (!overrides) return std::nullopt;
+  return apps::make_app(*builtin, scale_of(machine), *overrides, diags);
+}
+
+std::optional<std::map<std::string, std::int64_t>> parse_params(const std::vector<std::string>& params,
+                                                                const std::string& app, lang::Diagnostics& diags) {
+  std::map<std::string, std::int64_t> overrides;
+  for (const std::string& p : params) {
+    auto eq = p.find('=');
+    std::int64_t value = 0;
+    const char* end = p.data() + p.size();
+    auto parsed = eq == std::string::npos ? std::from_chars_result{p.data(), std::errc::invalid_argument}
+                                          : std::from_chars(p.data() + eq + 1, end, value);
+    if (eq == std::string::npos || eq == 0 || parsed.ec != std::errc() || parsed.ptr != end) {
+      usage(diags, "usage.app-parameter", fmt::format("`--param {}` is not NAME=INTEGER", p),
+            fmt::format("write e.g. `--param steps=20`; `mage app show {}` lists the parameters", app));
+      return std::nullopt;
+    }
+    overrides[p.substr(0, eq)] = value;
+  }
+  return overrides;
+}
+
+apps::Scale scale_of(const model::MachineModel& machine) {
+  const std::int64_t gpus = machine.spec.gpu.count;
+  return {static_cast<std::int64_t>(machine.nodes.size()), gpus > 0 ? gpus : 1};
+}
+
+std::optional<lang::SourceFile> load_mapper(const std::string& arg, const std::string& app, lang::Diagnostics& diags) {
+  if (arg != "expert" && arg != "default") return load_source(arg, diags);
+  if (arg == "default") return lang::SourceFile("default mapper", std::string(apps::kDefaultMapper));
+  const apps::BuiltinApp* builtin = apps::find_builtin(app);
+  if (!builtin) {
+    usage(diags, "usage.mapper", fmt::format("`--mapper expert` needs a built-in application, not `{}`", app),
+          "give the expert's mapper file instead, or use a built-in application (`mage apps`)");
+    return std::nullopt;
+  }
+  return lang::SourceFile(fmt::format("{} expert mapper", builtin->name), std::string(apps::expert_mapper(*builtin)));
 }
 
 bool use_color() { return ::isatty(STDERR_FILENO) && std::getenv("NO_COLOR") == nullptr; }

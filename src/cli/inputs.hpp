@@ -1,9 +1,12 @@
 // Turning command-line arguments into core inputs: mapper files, machines, application signatures.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "apps/builtin.hpp"
 #include "lang/app_signature.hpp"
 #include "lang/diagnostic.hpp"
 #include "lang/source.hpp"
@@ -27,6 +30,17 @@ std::optional<lang::AppSignature> load_app(const std::string& path, lang::Diagno
 std::optional<model::MachineModel> load_machine_model(const std::string& arg, std::int64_t nodes,
                                                       lang::Diagnostics& diags);
 std::optional<model::AppModel> load_app_model(const std::string& path, lang::Diagnostics& diags);
+
+// An application for the simulator: the name of a built-in one (see `mage apps`), sized for `machine`
+// with `params` ("name=value") replacing its defaults, or a model file (which takes no `params`).
+std::optional<model::AppModel> load_app_model(const std::string& arg, const model::MachineModel& machine,
+                                              const std::vector<std::string>& params, lang::Diagnostics& diags);
+std::optional<std::map<std::string, std::int64_t>> parse_params(const std::vector<std::string>& params,
+                                                                const std::string& app, lang::Diagnostics& diags);
+// What a built-in application is sized for: the machine's nodes and GPUs per node.
+apps::Scale scale_of(const model::MachineModel& machine);
+// A mapper program: `expert` or `default` for a built-in application, or a file.
+std::optional<lang::SourceFile> load_mapper(const std::string& arg, const std::string& app, lang::Diagnostics& diags);
 
 bool use_color();
 // Prints usage diagnostics (no source) to stderr.

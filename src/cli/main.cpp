@@ -36,8 +36,12 @@ int main(int argc, char** argv) {
 
   SimOptions sim;
   auto* s = app.add_subcommand("sim", "Simulate an application under a mapper program on a modelled machine");
-  s->add_option("FILE", sim.file, "mapper program")->required();
-  s->add_option("--app", sim.app, "application model (TOML or JSON)")->required();
+  auto* sim_file = s->add_option("FILE", sim.file, "mapper program");
+  s->add_option("--mapper", sim.mapper, "expert or default (built-in applications), or a mapper program file")
+      ->excludes(sim_file);
+  s->add_option("--app", sim.app, "built-in application (see `mage apps`) or application model (TOML or JSON)")
+      ->required();
+  s->add_option("--param", sim.params, "NAME=VALUE: a built-in application's parameter (repeatable)");
   s->add_option("--machine", sim.machine, "preset (p100x4, dgx-h100, cpu) or machine model TOML file")
       ->capture_default_str();
   s->add_option("--nodes", sim.nodes, "number of nodes")->check(CLI::Range(1, 65536))->capture_default_str();
@@ -56,8 +60,16 @@ int main(int argc, char** argv) {
   auto* app_cmd = app.add_subcommand("app", "Describe application models");
   app_cmd->require_subcommand(1);
   auto* as = app_cmd->add_subcommand("show", "Print an application model: tasks, regions, launches");
-  as->add_option("FILE", app_show.file, "application model (TOML or JSON)")->required();
+  as->add_option("APP", app_show.file, "built-in application or application model (TOML or JSON)")->required();
+  as->add_option("--machine", app_show.machine, "machine a built-in application is sized for")->capture_default_str();
+  as->add_option("--nodes", app_show.nodes, "number of nodes")->check(CLI::Range(1, 65536))->capture_default_str();
+  as->add_option("--param", app_show.params, "NAME=VALUE: a built-in application's parameter (repeatable)");
+  as->add_flag("--expert", app_show.expert, "print the application's expert mapper program");
   as->add_option("--format", app_show.format, "output format")->check(CLI::IsMember({"text", "json"}));
+
+  AppsOptions apps_list;
+  auto* al = app.add_subcommand("apps", "List the built-in applications");
+  al->add_option("--format", apps_list.format, "output format")->check(CLI::IsMember({"text", "json"}));
 
   try {
     app.parse(argc, argv);
@@ -71,5 +83,6 @@ int main(int argc, char** argv) {
   if (*s) return run_sim(sim);
   if (*ms) return run_machine_show(machine_show);
   if (*as) return run_app_show(app_show);
+  if (*al) return run_apps(apps_list);
   return kExitUsage;
 }

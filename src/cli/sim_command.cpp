@@ -1,4 +1,5 @@
-// `mage sim FILE --app APP [--machine PRESET|FILE] [--nodes N] [--trace out.json] [--format text|json]`
+// `mage sim (FILE | --mapper expert|default|FILE) --app APP [--param NAME=VALUE]... [--machine PRESET|FILE]
+// [--nodes N] [--trace out.json] [--format text|json]`
 #include <cstdio>
 
 #include <fmt/format.h>
@@ -16,9 +17,14 @@ namespace mage::cli {
 
 int run_sim(const SimOptions& o) {
   lang::Diagnostics usage;
-  auto source = load_source(o.file, usage);
-  auto machine = source ? load_machine_model(o.machine, o.nodes, usage) : std::nullopt;
-  auto app = machine ? load_app_model(o.app, usage) : std::nullopt;
+  if (o.file.empty() && o.mapper.empty()) {
+    std::fputs("error: give a mapper program: FILE, or --mapper expert|default|FILE\n", stderr);
+    return kExitUsage;
+  }
+  const std::string& mapper = o.file.empty() ? o.mapper : o.file;
+  auto machine = load_machine_model(o.machine, o.nodes, usage);
+  auto app = machine ? load_app_model(o.app, *machine, o.params, usage) : std::nullopt;
+  auto source = app ? load_mapper(mapper, o.app, usage) : std::nullopt;
   if (usage.has_errors()) {
     report_usage(usage);
     return kExitUsage;
@@ -53,7 +59,7 @@ int run_sim(const SimOptions& o) {
     }
   }
   // The error points into the mapper program: name it, since the feedback quotes it without the source.
-  if (result.error && result.error->span.begin.valid()) result.error->file = o.file;
+  if (result.error && result.error->span.begin.valid()) result.error->file = source->name();
   feedback::Feedback fb = feedback::from_simulation(result, &policy->program());
   if (o.format == "json") {
     nlohmann::json j = sim::to_json(result);

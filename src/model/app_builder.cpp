@@ -170,6 +170,16 @@ LaunchBuilder& LaunchBuilder::consumes(std::string future) {
   return *this;
 }
 
+LaunchBuilder& LaunchBuilder::parent(std::string task) {
+  get().parent = std::move(task);
+  return *this;
+}
+
+LaunchBuilder& LaunchBuilder::setup() {
+  get().setup = true;
+  return *this;
+}
+
 AppBuilder::AppBuilder(std::string name) { app_.name = std::move(name); }
 
 AppBuilder& AppBuilder::steps(std::int64_t timed, std::int64_t warmup) {

@@ -88,6 +88,8 @@ class LaunchBuilder {
   LaunchBuilder& table(std::vector<std::int64_t> pieces);
   LaunchBuilder& produces(std::string future);
   LaunchBuilder& consumes(std::string future);
+  LaunchBuilder& parent(std::string task);  // issued by each point of the nearest earlier `task` launch
+  LaunchBuilder& setup();                   // first step only
 
  private:
   friend class AppBuilder;

@@ -253,13 +253,32 @@ mapping::Coords delinearize(std::int64_t linear, const mapping::Extents& domain)
   return point;
 }
 
+std::optional<std::size_t> AppModel::parent_launch(std::size_t index) const {
+  if (index >= launches.size() || launches[index].parent.empty()) return std::nullopt;
+  for (std::size_t i = index; i-- > 0;)
+    if (launches[i].task == launches[index].parent) return i;
+  return std::nullopt;
+}
+
+std::int64_t AppModel::issues(std::size_t index) const {
+  std::int64_t n = 1;
+  // Parents come strictly earlier, so the chain ends; the cap keeps hostile nesting from overflowing.
+  for (auto p = parent_launch(index); p; p = parent_launch(*p))
+    n = std::min(n * launches[*p].volume(), kMaxLaunchPoints + 1);
+  return n;
+}
+
 std::vector<PointTask> AppModel::points(std::size_t index) const {
   std::vector<PointTask> out;
   if (index >= launches.size()) return out;
   const Launch& launch = launches[index];
   const std::int64_t volume = launch.volume();
-  for (std::int64_t linear = 0; linear < volume && linear < kMaxLaunchPoints; ++linear) {
+  const std::int64_t total = std::min(issues(index) * volume, kMaxLaunchPoints);
+  const bool nested = parent_launch(index).has_value();
+  for (std::int64_t flat = 0; flat < total; ++flat) {
+    const std::int64_t linear = flat % volume;
     PointTask pt{index,
+                 nested ? flat / volume : -1,
                  launch.task,
                  launch.single() ? mapping::Coords{} : delinearize(linear, launch.domain),
                  launch.domain,
@@ -272,7 +291,7 @@ std::vector<PointTask> AppModel::points(std::size_t index) const {
       const Region* region = nullptr;
       if (const Partition* p = arg.partition.empty() ? nullptr : find_partition(arg.partition)) {
         region = root_region(*p);
-        piece.piece = arg.projection.piece(linear, static_cast<std::int64_t>(p->pieces.size()));
+        piece.piece = arg.projection.piece(flat, static_cast<std::int64_t>(p->pieces.size()));
         if (piece.piece && *piece.piece >= 0 && static_cast<std::size_t>(*piece.piece) < p->pieces.size())
           piece.elements = p->pieces[*piece.piece];
       } else if ((region = find_region(arg.region))) {
@@ -618,7 +637,27 @@ class Validator {
       add("usage.app-no-variant", path + ".task",
           fmt::format("task `{}` has no variants, so no processor can run it", l.task),
           "give the task at least one variant under [[tasks.variants]]");
-    const bool domain_ok = check_domain(l, path);
+    bool domain_ok = check_domain(l, path);
+    if (!l.parent.empty()) {
+      auto parent = app_.parent_launch(i);
+      if (!parent) {
+        add("usage.app-unknown-name", path + ".parent",
+            fmt::format("launch of `{}` names parent task `{}`, which no earlier launch runs{}", l.task, l.parent,
+                        suggestion(l.parent, names_of(app_.tasks))),
+            "list the parent's launch before its children, or fix the name");
+        domain_ok = false;
+      } else if (app_.launches[*parent].setup != l.setup) {
+        add("usage.app-field", path + ".setup",
+            fmt::format("launch of `{}` and its parent `{}` differ in `setup`", l.task, l.parent),
+            "a child runs in the same steps as its parent: give both the same `setup`");
+      } else if (domain_ok && app_.issues(i) * l.volume() > kMaxLaunchPoints) {
+        add("usage.app-size", path + ".domain",
+            fmt::format("the launch runs {} times per step with {} points each, more than 2^20 point tasks",
+                        app_.issues(i), l.volume()),
+            "use smaller domains");
+        domain_ok = false;
+      }
+    }
     const std::size_t first = first_launch_.at(l.task);
     if (first != i && app_.launches[first].args.size() != l.args.size())
       add("usage.app-argument", path + ".args",
@@ -697,7 +736,8 @@ class Validator {
 
   void check_projection(const Launch& l, const std::string& path, const Argument& arg, const Partition& p) {
     const Projection& proj = arg.projection;
-    const std::int64_t volume = l.volume();
+    const std::size_t index = static_cast<std::size_t>(&l - app_.launches.data());
+    const std::int64_t volume = l.volume() * app_.issues(index);  // a child's points over all its parents
     const auto pieces = static_cast<std::int64_t>(p.pieces.size());
     if (pieces < 1) return;  // reported with the partition
     if (proj.kind == ProjectionKind::Table && static_cast<std::int64_t>(proj.table.size()) != volume) {
@@ -710,9 +750,11 @@ class Validator {
       auto piece = proj.piece(linear, pieces);
       if (!piece || (*piece >= 0 && *piece < pieces)) continue;
       const std::string where =
-          l.single() ? std::string("the single launch")
-                     : fmt::format("point {} of the {} domain (linear index {})",
-                                   point_text(delinearize(linear, l.domain)), domain_text(l.domain), linear);
+          l.single() && volume == 1
+              ? std::string("the single launch")
+              : fmt::format("point {} of the {} domain ({} index {})",
+                            point_text(delinearize(linear % l.volume(), l.domain)), domain_text(l.domain),
+                            volume == l.volume() ? "linear" : "flattened", linear);
       const std::string field = proj.kind == ProjectionKind::Table ? item(path + ".projection.table", linear)
                                 : proj.kind == ProjectionKind::Identity ? path + ".projection"
                                                                         : path + ".projection.k";
@@ -862,9 +904,11 @@ std::string describe(const AppModel& app) {
   out += "\nprogram (each step):\n";
   for (std::size_t i = 0; i < app.launches.size(); ++i) {
     const Launch& l = app.launches[i];
-    out += l.single() ? fmt::format("  {}. {} (single launch)\n", i + 1, l.task)
-                      : fmt::format("  {}. {} over {} ({} points)\n", i + 1, l.task, domain_text(l.domain),
+    out += l.single() ? fmt::format("  {}. {} (single launch)", i + 1, l.task)
+                      : fmt::format("  {}. {} over {} ({} points)", i + 1, l.task, domain_text(l.domain),
                                     l.volume());
+    if (!l.parent.empty()) out += fmt::format(", launched by each `{}` point ({} in all)", l.parent, app.issues(i));
+    out += l.setup ? ", first step only\n" : "\n";
     for (std::size_t a = 0; a < l.args.size(); ++a) {
       const Argument& arg = l.args[a];
       const std::string privilege = fmt::format("{}{}", to_string(arg.privilege), arg.redop);

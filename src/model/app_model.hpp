@@ -158,6 +158,11 @@ struct Launch {
   std::string produces;  // a future; an index launch's is reduced over its points
   // Futures it waits for: produced earlier in the step, or (by a later launch) in the previous step.
   std::vector<std::string> consumes;
+  // Launched by a task rather than the top level: by every point task of the nearest earlier launch of
+  // task `parent` (an inner task such as DISTAL's `task_5`). Children wait for their parent point, and
+  // their projections see the flattened index parent_index * volume() + linear.
+  std::string parent;
+  bool setup = false;  // runs once, in the first step only (initialisation such as filling the inputs)
   bool single() const { return domain.empty(); }
   std::int64_t volume() const;  // points; 1 for a single launch
   friend bool operator==(const Launch&, const Launch&) = default;
@@ -184,6 +189,7 @@ struct ArgPiece {
 
 struct PointTask {
   std::size_t launch = 0;  // index into AppModel::launches
+  std::int64_t parent = -1;  // index of the launching point task in points(parent launch); -1: top level
   std::string task;
   mapping::Coords point;    // empty for a single launch
   mapping::Extents domain;  // empty for a single launch
@@ -216,6 +222,10 @@ struct AppModel {
   // What rules match an argument by, most specific first: the piece's own name if it has one, the
   // partition, then each ancestor piece name, partition and finally the region.
   std::vector<std::string> names(const Argument& arg, std::optional<std::int64_t> piece = {}) const;
+  // The launch whose point tasks issue launch `index`: the nearest earlier launch of its `parent` task.
+  std::optional<std::size_t> parent_launch(std::size_t index) const;
+  // How many times launch `index` is issued per step: 1 at the top level, else its parent's point count.
+  std::int64_t issues(std::size_t index) const;
   // The launch that produces a future, if any.
   std::optional<std::size_t> producer(std::string_view future) const;
   // Every point of a launch, row-major. Expects a valid model.

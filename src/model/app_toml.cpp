@@ -492,7 +492,7 @@ class Reader {
   Launch launch(const json& v, const std::string& path) {
     Launch out;
     if (!table(v, path, "`task`, `domain` and `args`")) return out;
-    check_keys(v, path, {"task", "domain", "args", "produces", "consumes"});
+    check_keys(v, path, {"task", "domain", "args", "produces", "consumes", "parent", "setup"});
     get(v, path, "task", out.task, true);
     if (get(v, path, "domain", out.domain) && v.at("domain").empty())
       problem("usage.app-size", child(path, "domain"), "an empty domain",
@@ -500,6 +500,8 @@ class Reader {
     each(v, path, "args", [&](const json& a, const std::string& p) { out.args.push_back(argument(a, p)); });
     get(v, path, "produces", out.produces);
     get(v, path, "consumes", out.consumes);
+    get(v, path, "parent", out.parent);
+    get(v, path, "setup", out.setup);
     return out;
   }
 
@@ -646,6 +648,8 @@ json to_json(const AppModel& app) {
     if (!l.domain.empty()) j["domain"] = l.domain;
     if (!l.produces.empty()) j["produces"] = l.produces;
     if (!l.consumes.empty()) j["consumes"] = l.consumes;
+    if (!l.parent.empty()) j["parent"] = l.parent;
+    if (l.setup) j["setup"] = true;
     launches.push_back(std::move(j));
   }
   out["launches"] = std::move(launches);

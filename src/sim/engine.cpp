@@ -36,7 +36,7 @@ class Run {
     result_.link_bytes.assign(p.links.size(), 0);
     result_.memory_peak.assign(p.memories.size(), 0);
     in_use_.assign(p.memories.size(), 0);
-    mapped_.assign(static_cast<std::size_t>(p.nodes) * std::max<std::size_t>(g.limits.size(), 1), 0);
+    mapped_.assign(p.processors.size() * std::max<std::size_t>(g.limits.size(), 1), 0);
     for (std::size_t t = 0; t < n; ++t) {
       per_processor_[g.tasks[t].processor].push_back(static_cast<int>(t));
       // A task without copies never waits for the copy engine (fewer hand-offs between actors).
@@ -118,7 +118,7 @@ class Run {
   template <class Pred>
   bool wait_task(int t, Pred ready) { return wait_on(task_watchers_[static_cast<std::size_t>(t)], ready); }
   template <class Pred>
-  bool wait_limit(int node, int group, Pred ready) { return wait_on(limit_watchers_[{node, group}], ready); }
+  bool wait_limit(int proc, int group, Pred ready) { return wait_on(limit_watchers_[{proc, group}], ready); }
 
   // Notifying is a simcall: other actors run meanwhile and may register again, so take the list first.
   static void wake(std::vector<sg4::ConditionVariable*>& watchers) {
@@ -134,8 +134,10 @@ class Run {
     return cv.get();
   }
 
-  std::int64_t& mapped(int node, int group) {
-    return mapped_[static_cast<std::size_t>(node) * std::max<std::size_t>(graph_.limits.size(), 1) +
+  // Tasks of a limit group mapped but not finished on one processor: Legion runs a mapper per processor,
+  // so an `InstanceLimit` counts per processor.
+  std::int64_t& mapped(int proc, int group) {
+    return mapped_[static_cast<std::size_t>(proc) * std::max<std::size_t>(graph_.limits.size(), 1) +
                    static_cast<std::size_t>(group)];
   }
 
@@ -148,7 +150,8 @@ class Run {
       if (node >= 0 ? (!task.replicated || task.node != node) : task.replicated) continue;
       if (task.limit_group >= 0) {
         auto limit = graph_.limits[static_cast<std::size_t>(task.limit_group)].count;
-        if (!wait_limit(task.node, task.limit_group, [&] { return mapped(task.node, task.limit_group) < limit; }))
+        if (!wait_limit(task.processor, task.limit_group,
+                        [&] { return mapped(task.processor, task.limit_group) < limit; }))
           return;
       }
       // The runtime's time is accounted, not simulated: the task is mapped once the runtime has done
@@ -156,7 +159,7 @@ class Run {
       // SimGrid activity per task wherever the runtime is not the bottleneck.
       free_at = std::max(free_at, sg4::Engine::get_clock()) + platform_.runtime_overhead;
       if (!allocate(static_cast<int>(t))) return;
-      if (task.limit_group >= 0) ++mapped(task.node, task.limit_group);
+      if (task.limit_group >= 0) ++mapped(task.processor, task.limit_group);
       result_.tasks[t].launched = free_at;
       launched_[t] = true;
       changed_task(static_cast<int>(t));
@@ -246,8 +249,8 @@ class Run {
       release(t);
       changed_task(t);
       if (task.limit_group >= 0) {
-        --mapped(task.node, task.limit_group);
-        wake(limit_watchers_[{task.node, task.limit_group}]);
+        --mapped(task.processor, task.limit_group);
+        wake(limit_watchers_[{task.processor, task.limit_group}]);
       }
     }
   }

@@ -66,8 +66,13 @@ class Planner {
     for (std::size_t step = 0; step < total_steps; ++step) {
       for (auto& c : current) c.clear();
       for (std::size_t l = 0; l < app_.launches.size(); ++l) {
+        if (step > 0 && app_.launches[l].setup) continue;
+        auto parent_launch = app_.parent_launch(l);
         for (const auto& p : points[l]) {
-          auto added = add_task(p, static_cast<int>(step), previous, current);
+          int parent = -1;
+          if (parent_launch && p.parent >= 0 && static_cast<std::size_t>(p.parent) < current[*parent_launch].size())
+            parent = current[*parent_launch][static_cast<std::size_t>(p.parent)];
+          auto added = add_task(p, static_cast<int>(step), parent, previous, current);
           if (!added) return added.error();
           current[l].push_back(*added);
         }
@@ -118,11 +123,14 @@ class Planner {
     return k;
   }
 
-  Expected<model::ProcId> processor_for(const model::PointTask& p, ProcKind kind) {
+  // The processor of a point task; `placed` receives it as the policy names it (node, index in kind).
+  Expected<model::ProcId> processor_for(const model::PointTask& p, ProcKind kind, int parent,
+                                        mapping::ProcessorId& placed) {
     mapping::TaskContext ctx;
     ctx.name = p.task;
     ctx.ipoint = p.point;
     ctx.ispace = p.domain;
+    if (parent >= 0) ctx.parent = &contexts_[static_cast<std::size_t>(parent)];
     Expected<mapping::ProcessorSet> procs =
         p.point.empty() ? policy_.map_single(ctx, kind) : policy_.map_index_point(ctx, kind);
     if (!procs) return procs.error();
@@ -133,7 +141,7 @@ class Planner {
       const auto& on_node = node_procs(id.node, kind);
       if (id.node < 0 || static_cast<std::size_t>(id.proc) >= on_node.size()) continue;
       model::ProcId candidate = on_node[static_cast<std::size_t>(id.proc)];
-      if (!found || load_[candidate] < load_[best]) best = candidate;
+      if (!found || load_[candidate] < load_[best]) best = candidate, placed = id;
       found = true;
     }
     if (!found)
@@ -156,15 +164,16 @@ class Planner {
     return it->second;
   }
 
-  Expected<int> add_task(const model::PointTask& p, int step, const std::vector<std::vector<int>>& previous,
-                         const std::vector<std::vector<int>>& current) {
+  Expected<int> add_task(const model::PointTask& p, int step, int parent,
+                         const std::vector<std::vector<int>>& previous, const std::vector<std::vector<int>>& current) {
     auto fail = [&](Diagnostic d) -> Expected<int> {
       d.notes.push_back(fmt::format("while mapping {} (step {})", point_label(p), step));
       return d;
     };
     auto kind = kind_for(p.task);
     if (!kind) return fail(kind.error());
-    auto proc_id = processor_for(p, *kind);
+    mapping::ProcessorId placed;
+    auto proc_id = processor_for(p, *kind, parent, placed);
     if (!proc_id) return fail(proc_id.error());
     const model::Processor& proc = machine_.processors[*proc_id];
     const model::Variant* variant = app_.find_task(p.task)->find_variant(*kind);
@@ -176,7 +185,8 @@ class Planner {
     task.processor = static_cast<int>(*proc_id);
     task.node = static_cast<int>(proc.node);
     task.step = step;
-    task.replicated = policy_.control_replicated(p.task);
+    // A child is launched by its parent on the parent's node, as a replicated launch is by its shard.
+    task.replicated = policy_.control_replicated(p.task) || parent >= 0;
     if (auto limit = policy_.instance_limit(p.task)) task.limit_group = limit_group(p.task, *limit);
     TaskPlan tp;
     tp.launch = p.launch;
@@ -224,6 +234,7 @@ class Planner {
       const auto& tasks = *producer < p.launch ? current[*producer] : previous[*producer];
       deps.insert(tasks.begin(), tasks.end());
     }
+    if (parent >= 0) deps.insert(parent);  // a child is launched by its parent's body
     deps.erase(id);
     task.deps.assign(deps.begin(), deps.end());
 
@@ -245,6 +256,7 @@ class Planner {
     tp.traffic = w.bytes;
     load_[*proc_id] += task.compute_seconds;
 
+    contexts_.push_back(mapping::TaskContext{p.task, p.point, p.domain, nullptr, placed});
     plan_.graph.tasks.push_back(std::move(task));
     plan_.tasks.push_back(std::move(tp));
     return id;
@@ -357,6 +369,7 @@ class Planner {
   std::map<std::string, ProcKind> kinds_;
   std::map<std::pair<std::int64_t, ProcKind>, std::vector<model::ProcId>> procs_;
   std::map<model::ProcId, double> load_;
+  std::vector<mapping::TaskContext> contexts_;  // per planned task: what a child's mapping sees of its parent
   std::set<std::string> live_instances_;
   std::map<std::pair<std::string, std::string>, FieldState> fields_;
 };

@@ -1,0 +1,4 @@
+# A mapper program with an error: the application must not start.
+Task * CPU;
+Region * * CPU SYSMEM;
+IndexTaskMap stencil no_such_function;
