@@ -64,6 +64,26 @@ struct AppShowOptions {
 };
 int run_app_show(const AppShowOptions& o);
 
+struct TuneOptions {
+  std::string app;
+  std::string machine = "p100x4";
+  std::int64_t nodes = 1;
+  std::vector<std::string> params;
+  std::string optimizer = "auto";
+  std::optional<std::size_t> budget;
+  std::uint64_t seed = 1;
+  int jobs = 2;
+  std::optional<std::string> out;
+  std::optional<std::string> resume;
+  std::optional<std::string> run;  // a command to measure the real application with
+  std::string pattern = "([0-9.eE+-]+)";
+  std::string metric = "time";
+  int repetitions = 1;
+  double timeout = 600;
+  bool quiet = false;
+};
+int run_tune(const TuneOptions& o);
+
 struct AppsOptions {
   std::string format = "text";
 };

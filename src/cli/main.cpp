@@ -1,4 +1,6 @@
 // The `mage` command line: option parsing only; every command's work lives in the core library.
+#include <cstdio>
+
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
@@ -67,6 +69,32 @@ int main(int argc, char** argv) {
   as->add_flag("--expert", app_show.expert, "print the application's expert mapper program");
   as->add_option("--format", app_show.format, "output format")->check(CLI::IsMember({"text", "json"}));
 
+  TuneOptions tune;
+  auto* t = app.add_subcommand("tune", "Search for a fast mapper: classic optimizers over the mapping space");
+  auto* tune_app = t->add_option("APP", tune.app, "built-in application (see `mage apps`) or application model file");
+  t->add_option("--machine", tune.machine, "machine preset or model file")->capture_default_str();
+  t->add_option("--nodes", tune.nodes, "number of nodes")->check(CLI::Range(1, 65536))->capture_default_str();
+  t->add_option("--param", tune.params, "NAME=VALUE: a built-in application's parameter (repeatable)");
+  t->add_option("--optimizer", tune.optimizer, "random, ensemble, ccd, or auto (the best in the benchmark)")
+      ->check(CLI::IsMember({"random", "ensemble", "ccd", "auto"}))
+      ->capture_default_str();
+  t->add_option("--budget", tune.budget, "evaluations (default 100; with --resume, extends the run)");
+  t->add_option("--seed", tune.seed, "random seed")->capture_default_str();
+  t->add_option("--jobs,-j", tune.jobs, "evaluations at once")->check(CLI::Range(1, 256))->capture_default_str();
+  t->add_option("--out", tune.out, "run directory (default runs/APP-OPTIMIZER-TIME)");
+  auto* resume = t->add_option("--resume", tune.resume, "continue the run in this directory");
+  resume->excludes(tune_app);
+  t->add_option("--run", tune.run, "measure the real application: a command with {mapper} for the mapper file");
+  t->add_option("--pattern", tune.pattern, "with --run: a regex whose first group is the measured number")
+      ->capture_default_str();
+  t->add_option("--metric", tune.metric, "with --run: what the number is")
+      ->check(CLI::IsMember({"time", "throughput"}))
+      ->capture_default_str();
+  t->add_option("--repetitions", tune.repetitions, "with --run: runs per candidate (the median counts)")
+      ->check(CLI::Range(1, 100));
+  t->add_option("--timeout", tune.timeout, "with --run: seconds before a run is killed")->check(CLI::Range(1.0, 86400.0));
+  t->add_flag("--quiet,-q", tune.quiet, "no progress line");
+
   AppsOptions apps_list;
   auto* al = app.add_subcommand("apps", "List the built-in applications");
   al->add_option("--format", apps_list.format, "output format")->check(CLI::IsMember({"text", "json"}));
@@ -84,5 +112,12 @@ int main(int argc, char** argv) {
   if (*ms) return run_machine_show(machine_show);
   if (*as) return run_app_show(app_show);
   if (*al) return run_apps(apps_list);
+  if (*t) {
+    if (tune.app.empty() && !tune.resume) {
+      std::fputs("error: give an application (see `mage apps`) or --resume DIR\n", stderr);
+      return kExitUsage;
+    }
+    return run_tune(tune);
+  }
   return kExitUsage;
 }

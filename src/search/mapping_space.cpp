@@ -1,0 +1,265 @@
+// The mapping space: parameters from the application and machine models, and a point's program.
+#include "search/mapping_space.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "lang/formatter.hpp"
+#include "lang/parser.hpp"
+
+namespace mage::search {
+
+namespace {
+
+constexpr ProcKind kKindOrder[] = {ProcKind::GPU, ProcKind::OMP, ProcKind::CPU};
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// The machine space a function of a kind uses: `m_gpu = Machine(GPU);`.
+std::string space_name(ProcKind k) { return "m_" + lower(to_string(k)); }
+
+const char* kLinearHelpers =
+    "# The launch point as one row-major index, and the launch's volume (domains of up to 3 dimensions).\n"
+    "def linear(Task task) {\n"
+    "    p = task.ipoint;\n"
+    "    s = task.ispace;\n"
+    "    return p.len == 1 ? p[0] : p.len == 2 ? p[0] * s[1] + p[1] : (p[0] * s[1] + p[1]) * s[2] + p[2];\n"
+    "}\n\n"
+    "def volume(Task task) {\n"
+    "    s = task.ispace;\n"
+    "    return s.len == 1 ? s[0] : s.len == 2 ? s[0] * s[1] : s[0] * s[1] * s[2];\n"
+    "}\n";
+
+}  // namespace
+
+const std::vector<MappingFunction>& mapping_library() {
+  static const std::vector<MappingFunction> lib = {
+      {"block1d", 0,
+       "    g = linear(task) * M.volume / volume(task);\n"
+       "    return M[g / M.size[1], g % M.size[1]];\n"},
+      {"cyclic1d", 0,
+       "    g = linear(task) % M.volume;\n"
+       "    return M[g / M.size[1], g % M.size[1]];\n"},
+      {"block2d", 2,
+       "    grid = M.merge(0, 1).auto_split(0, task.ispace);\n"
+       "    return grid[task.ipoint[0] * grid.size[0] / task.ispace[0], task.ipoint[1] * grid.size[1] / task.ispace[1]];\n"},
+      {"cyclic2d", 2,
+       "    grid = M.merge(0, 1).auto_split(0, task.ispace);\n"
+       "    return grid[task.ipoint[0] % grid.size[0], task.ipoint[1] % grid.size[1]];\n"},
+      {"linearize2d", 2,
+       "    l = linear(task);\n"
+       "    return M[l % M.size[0], l % M.size[1]];\n"},
+      {"auto2d", 2,
+       "    m3 = M.auto_split(0, task.ispace);\n"
+       "    m4 = m3.auto_split(2, task.ispace / m3[:-1]);\n"
+       "    upper = tuple(task.ipoint[i] * m4.size[i] / task.ispace[i] for i in (0, 1));\n"
+       "    lower = tuple(task.ipoint[i] % m4.size[i + 2] for i in (0, 1));\n"
+       "    return m4[*upper, *lower];\n"},
+      {"block3d", 3,
+       "    grid = M.merge(0, 1).auto_split(0, task.ispace);\n"
+       "    return grid[*tuple(task.ipoint[i] * grid.size[i] / task.ispace[i] for i in (0, 1, 2))];\n"},
+      {"cyclic3d", 3,
+       "    grid = M.merge(0, 1).auto_split(0, task.ispace);\n"
+       "    return grid[*tuple(task.ipoint[i] % grid.size[i] for i in (0, 1, 2))];\n"},
+      {"same_point", -1, "    return M[*task.parent.processor(M)];\n"},
+  };
+  return lib;
+}
+
+MappingSpace::MappingSpace(const model::AppModel& app, const mapping::MachineDesc& machine)
+    : app_(&app), machine_(machine) {
+  // Tasks in order of first launch, with their work per step (for the heaviest-first sweep).
+  std::vector<std::string> tasks;
+  std::map<std::string, double> work;
+  for (std::size_t l = 0; l < app.launches.size(); ++l) {
+    const model::Launch& launch = app.launches[l];
+    if (!launch_dims_.count(launch.task)) {
+      tasks.push_back(launch.task);
+      launch_dims_[launch.task] =
+          launch.single() ? (launch.parent.empty() ? -2 : -1) : static_cast<int>(launch.domain.size());
+    }
+    const model::Task* task = app.find_task(launch.task);
+    if (!task || task->variants.empty()) continue;
+    for (const auto& p : app.points(l)) work[launch.task] += model::work(task->variants.front(), p).flops;
+  }
+
+  std::vector<std::size_t> kind_params, memory_params;
+  for (const std::string& name : tasks) {
+    const model::Task* task = app.find_task(name);
+    std::vector<ProcKind> kinds;
+    for (ProcKind k : kKindOrder)
+      if (machine_.has(k) && task && task->find_variant(k)) kinds.push_back(k);
+    if (kinds.empty()) continue;  // nothing can run it here; the simulator reports it
+    Parameter p{"kind " + name, {}};
+    for (ProcKind k : kinds) p.options.emplace_back(to_string(k));
+    kind_param_[name] = add(std::move(p), Decision{Decision::What::Kind, name, -1, ""}, 0);
+    kind_params.push_back(kind_param_[name]);
+  }
+  std::stable_sort(kind_params.begin(), kind_params.end(), [&](std::size_t a, std::size_t b) {
+    return work[decisions_[a].task] > work[decisions_[b].task];
+  });
+
+  // Memories: every kind one of the task's processor kinds can address.
+  for (const std::string& name : tasks) {
+    if (!kind_param_.count(name)) continue;
+    const model::Launch* first = nullptr;
+    for (const auto& l : app.launches)
+      if (l.task == name) {
+        first = &l;
+        break;
+      }
+    const ProcKind default_kind = kind_of(default_, name);
+    for (std::size_t a = 0; first && a < first->args.size(); ++a) {
+      std::vector<MemKind> mems;
+      for (const std::string& option : space_.params[kind_param_[name]].options)
+        for (MemKind m : machine_.addressable(*parse_proc_kind(option)))
+          // VIRTUAL is for inner tasks that touch no data; the simulator gives every argument an instance.
+          if (m != MemKind::VIRTUAL && std::find(mems.begin(), mems.end(), m) == mems.end()) mems.push_back(m);
+      Parameter p{fmt::format("memory {} {}", name, a), {}};
+      for (MemKind m : mems) p.options.emplace_back(to_string(m));
+      auto fallback = machine_.default_memory(default_kind);
+      const auto it = fallback ? std::find(mems.begin(), mems.end(), *fallback) : mems.end();
+      const std::string arg_name = first->args[a].partition.empty() ? first->args[a].region : first->args[a].partition;
+      memory_params.push_back(add(std::move(p), Decision{Decision::What::Memory, name, static_cast<int>(a), arg_name},
+                                  it == mems.end() ? 0 : static_cast<int>(it - mems.begin())));
+    }
+  }
+  sweeps_ = {kind_params, memory_params};
+
+  for (const model::Region& r : app.regions) {
+    add({"order " + r.name, {"F_order", "C_order"}}, Decision{Decision::What::Order, "", -1, r.name}, 0);
+    add({"fields " + r.name, {"SOA", "AOS"}}, Decision{Decision::What::Soa, "", -1, r.name}, 0);
+    add({"align " + r.name, {"none", "64", "128"}}, Decision{Decision::What::Align, "", -1, r.name}, 0);
+  }
+
+  for (const std::string& name : tasks) {
+    const int dims = launch_dims_[name];
+    if (dims == -2 || !kind_param_.count(name)) continue;  // a top-level single launch: nothing to distribute
+    Parameter p{"map " + name, {"default"}};
+    for (const auto& f : mapping_library())
+      if (f.dims == dims || (f.dims == 0 && dims > 0)) p.options.emplace_back(f.name);
+    add(std::move(p), Decision{Decision::What::IndexMap, name, -1, ""}, 0);
+    add({"limit " + name, {"none", "1"}}, Decision{Decision::What::Limit, name, -1, ""}, 0);
+    add({"collect " + name, {"no", "yes"}}, Decision{Decision::What::Collect, name, -1, ""}, 0);
+  }
+  if (machine_.nodes > 1) add({"replicate", {"no", "yes"}}, Decision{Decision::What::Replicate, "", -1, ""}, 0);
+}
+
+std::size_t MappingSpace::add(Parameter p, Decision d, int default_option) {
+  space_.params.push_back(std::move(p));
+  decisions_.push_back(std::move(d));
+  default_.push_back(default_option);
+  return space_.params.size() - 1;
+}
+
+ProcKind MappingSpace::kind_of(const Point& p, const std::string& task) const {
+  auto it = kind_param_.find(task);
+  if (it == kind_param_.end()) return ProcKind::CPU;
+  return *parse_proc_kind(space_.params[it->second].options[static_cast<std::size_t>(p[it->second])]);
+}
+
+MemKind MappingSpace::memory_of(const Point& p, std::size_t param, ProcKind kind) const {
+  MemKind chosen = *parse_mem_kind(space_.params[param].options[static_cast<std::size_t>(p[param])]);
+  if (chosen != MemKind::VIRTUAL && machine_.can_address(kind, chosen)) return chosen;
+  return machine_.default_memory(kind).value_or(chosen);
+}
+
+Point MappingSpace::repair(Point p, std::size_t changed) const {
+  if (changed >= decisions_.size() || decisions_[changed].what != Decision::What::Kind) return p;
+  const std::string& task = decisions_[changed].task;
+  const ProcKind kind = kind_of(p, task);
+  for (std::size_t i = 0; i < decisions_.size(); ++i) {
+    if (decisions_[i].what != Decision::What::Memory || decisions_[i].task != task) continue;
+    const MemKind m = memory_of(p, i, kind);
+    const auto& options = space_.params[i].options;
+    p[i] = static_cast<int>(std::find(options.begin(), options.end(), to_string(m)) - options.begin());
+  }
+  return p;
+}
+
+std::string MappingSpace::render(const Point& p) const {
+  std::string tasks, regions, layouts, limits, maps, functions;
+  std::set<std::pair<std::string, ProcKind>> used;  // (function, kind)
+  std::set<ProcKind> spaces;
+  bool replicate = false;
+  std::map<std::string, std::array<std::string, 3>> layout;  // region -> order, fields, align
+  for (std::size_t i = 0; i < decisions_.size(); ++i) {
+    const Decision& d = decisions_[i];
+    const std::string& option = space_.params[i].options[static_cast<std::size_t>(p[i])];
+    switch (d.what) {
+      case Decision::What::Kind:
+        tasks += fmt::format("Task {} {};\n", d.task, option);
+        break;
+      case Decision::What::Memory: {
+        const ProcKind kind = kind_of(p, d.task);
+        regions += fmt::format("Region {} {} {} {};  # {}\n", d.task, d.arg, to_string(kind),
+                               to_string(memory_of(p, i, kind)), d.region);
+        break;
+      }
+      case Decision::What::Order: layout[d.region][0] = option; break;
+      case Decision::What::Soa: layout[d.region][1] = option; break;
+      case Decision::What::Align: layout[d.region][2] = option; break;
+      case Decision::What::IndexMap: {
+        if (option == "default") break;
+        const ProcKind kind = kind_of(p, d.task);
+        used.insert({option, kind});
+        spaces.insert(kind);
+        const std::string fn = option + "_" + lower(to_string(kind));
+        maps += launch_dims_.at(d.task) == -1 ? fmt::format("SingleTaskMap {} {};\n", d.task, fn)
+                                              : fmt::format("IndexTaskMap {} {};\n", d.task, fn);
+        break;
+      }
+      case Decision::What::Limit:
+        if (option != "none") limits += fmt::format("InstanceLimit {} {};\n", d.task, option);
+        break;
+      case Decision::What::Collect:
+        if (option == "yes") limits += fmt::format("CollectMemory {} *;\n", d.task);
+        break;
+      case Decision::What::Replicate: replicate = option == "yes"; break;
+    }
+  }
+  for (const auto& [region, l] : layout)
+    layouts += fmt::format("Layout * {} * {} {}{};\n", region, l[1], l[0], l[2] == "none" ? "" : " Align == " + l[2]);
+
+  bool linear = false;
+  for (const auto& [fn, kind] : used) {
+    const auto& lib = mapping_library();
+    const auto f = std::find_if(lib.begin(), lib.end(), [&](const MappingFunction& m) { return m.name == fn; });
+    std::string body(f->body);
+    for (std::size_t at = body.find('M'); at != std::string::npos; at = body.find('M', at)) {
+      // `M` alone (not inside a name such as `Machine`) stands for the kind's machine space.
+      const bool word = (at == 0 || !std::isalnum(static_cast<unsigned char>(body[at - 1]))) &&
+                        (at + 1 == body.size() || !std::isalnum(static_cast<unsigned char>(body[at + 1])));
+      if (word) body.replace(at, 1, space_name(kind)), at += space_name(kind).size();
+      else ++at;
+    }
+    linear = linear || body.find("linear(") != std::string::npos || body.find("volume(task)") != std::string::npos;
+    functions += fmt::format("\ndef {}_{}(Task task) {{\n{}}}\n", fn, lower(to_string(kind)), body);
+  }
+
+  std::string out = fmt::format("# A point of the mapping space of `{}` on {}.\n\n", app_->name, machine_.summary());
+  out += tasks + "\n" + regions + "\n" + layouts;
+  if (!limits.empty()) out += "\n" + limits;
+  if (!spaces.empty()) {
+    out += "\n";
+    for (ProcKind k : spaces) out += fmt::format("{} = Machine({});\n", space_name(k), to_string(k));
+  }
+  if (linear) out += std::string("\n") + kLinearHelpers;
+  out += functions;
+  if (!maps.empty()) out += "\n" + maps;
+  if (replicate) out += "\nControlReplicate *;\n";
+  // Canonical form, so the program passes `mage fmt --check` as written.
+  lang::SourceFile source("point.mpl", out);
+  lang::Diagnostics diags;
+  lang::Program program = lang::parse(source, diags);
+  return diags.has_errors() ? out : lang::format_program(program, source);
+}
+
+}  // namespace mage::search

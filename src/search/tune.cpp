@@ -1,0 +1,184 @@
+// The tuning loop and its records.
+#include "search/tune.hpp"
+
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "search/optimizer.hpp"
+
+namespace mage::search {
+
+namespace {
+
+lang::Diagnostic run_error(std::string code, std::string message, std::string hint) {
+  return lang::make_error(lang::Category::Usage, std::move(code), {}, std::move(message), std::move(hint));
+}
+
+}  // namespace
+
+nlohmann::json to_json(const TuneSettings& s) {
+  return {{"app", s.app},         {"machine", s.machine}, {"nodes", s.nodes},       {"params", s.params},
+          {"optimizer", s.optimizer}, {"seed", s.seed},   {"budget", s.budget},     {"batch", s.batch},
+          {"run_command", s.run_command}};
+}
+
+lang::Expected<TuneSettings> settings_from_json(const nlohmann::json& j, const std::string& file) {
+  TuneSettings s;
+  try {
+    s.app = j.at("app").get<std::string>();
+    s.machine = j.at("machine").get<std::string>();
+    s.nodes = j.at("nodes").get<std::int64_t>();
+    s.params = j.value("params", std::map<std::string, std::int64_t>{});
+    s.optimizer = j.at("optimizer").get<std::string>();
+    s.seed = j.at("seed").get<std::uint64_t>();
+    s.budget = j.at("budget").get<std::size_t>();
+    s.batch = j.at("batch").get<std::size_t>();
+    s.run_command = j.value("run_command", std::string());
+  } catch (const nlohmann::json::exception& e) {
+    return run_error("rundir.corrupt", fmt::format("{}: the run's settings are incomplete ({})", file, e.what()),
+                     "this is not a run directory `mage tune` wrote; start a new run with --out");
+  }
+  if (s.batch < 1) s.batch = 1;
+  return s;
+}
+
+nlohmann::json to_json(const Evaluation& e) {
+  nlohmann::json j = {{"ok", e.ok}, {"score", e.score}, {"value", e.value}, {"unit", e.unit},
+                      {"step_time", e.step_time}, {"seconds", e.seconds}, {"feedback", feedback::to_json(e.feedback)}};
+  if (!e.ok) j["error"] = {{"code", e.error_code}, {"message", e.error}};
+  return j;
+}
+
+Evaluation evaluation_from_json(const nlohmann::json& j) {
+  Evaluation e;
+  e.ok = j.value("ok", false);
+  e.score = j.value("score", 0.0);
+  e.value = j.value("value", 0.0);
+  e.unit = j.value("unit", std::string());
+  e.step_time = j.value("step_time", 0.0);
+  e.seconds = j.value("seconds", 0.0);
+  if (j.contains("error") && j["error"].is_object()) {
+    e.error_code = j["error"].value("code", std::string());
+    e.error = j["error"].value("message", std::string());
+  }
+  if (j.contains("feedback") && j["feedback"].is_object()) {
+    e.feedback.system = j["feedback"].value("system", std::string());
+    e.feedback.explain = j["feedback"].value("explain", std::string());
+    e.feedback.suggest = j["feedback"].value("suggest", std::string());
+  }
+  return e;
+}
+
+std::string render_progress(const Progress& p) {
+  std::string out = fmt::format("{}/{}", p.done, p.budget);
+  if (p.best) {
+    out += "  best";
+    if (p.expert > 0) out += fmt::format(" {:.3f}x expert", *p.best / p.expert);
+    if (p.fallback > 0) out += fmt::format("{} {:.3f}x default", p.expert > 0 ? "," : "", *p.best / p.fallback);
+    if (p.expert <= 0 && p.fallback <= 0) out += fmt::format(" {:.4g}", *p.best);
+  } else {
+    out += "  no successful mapper yet";
+  }
+  if (p.rate > 0) out += fmt::format("  {:.1f} eval/s  ETA {:.0f} s", p.rate, p.eta);
+  return out;
+}
+
+lang::Expected<TuneResult> tune(const TuneSettings& settings, const MappingSpace& space, const BatchEvaluator& evaluate,
+                                RunDir& dir, const Evaluation& expert, const Evaluation& fallback,
+                                const std::function<void(const Progress&)>& progress, const std::atomic<bool>& stop) {
+  CcdOptions ccd;
+  ccd.start = space.default_point();
+  ccd.sweeps = space.ccd_sweeps();
+  ccd.repair = [&space](Point p, std::size_t changed) { return space.repair(std::move(p), changed); };
+  auto optimizer = make_optimizer(settings.optimizer, space.space(), settings.seed, &ccd);
+  if (!optimizer)
+    return run_error("usage.optimizer", fmt::format("unknown optimizer `{}`", settings.optimizer),
+                     "use random, ensemble or ccd");
+
+  TuneResult result;
+  Progress prog;
+  prog.budget = settings.budget;
+  prog.expert = expert.ok ? expert.score : 0;
+  prog.fallback = fallback.ok ? fallback.score : 0;
+  auto consider = [&](std::size_t index, const Evaluation& e, const std::string& program) {
+    if (!e.ok || (result.best_index && e.score <= result.best.score)) return false;
+    result.best_index = index;
+    result.best = e;
+    result.best_program = program;
+    prog.best = e.score;
+    return true;
+  };
+  auto outcome = [](const Evaluation& e) { return Outcome{e.ok, e.score}; };
+
+  // Replay what the run directory holds: the same asks in the same batches give the same points. A batch
+  // cut short by an interruption leaves `pending` points, evaluated first below.
+  const auto& records = dir.evaluations();
+  std::size_t k = 0;
+  std::vector<Point> pending;
+  while (k < records.size() && pending.empty()) {
+    auto points = optimizer->ask(settings.batch);
+    if (points.empty()) break;
+    for (const Point& p : points) {
+      if (k >= records.size()) {
+        pending.push_back(p);
+        continue;
+      }
+      if (records[k].value("point", Point{}) != p)
+        return run_error("rundir.diverged",
+                         fmt::format("{}: evaluation {} does not match what the optimizer asks now",
+                                     dir.evaluations_path(), k),
+                         "the run was made with another version of mage or of the application; start a new run");
+      Evaluation e = evaluation_from_json(records[k]);
+      optimizer->tell(p, outcome(e));
+      consider(k, e, space.render(p));
+      ++k;
+    }
+  }
+  result.evaluations = k;
+  prog.done = k;
+  prog.resumed = k > 0;
+
+  const auto start = std::chrono::steady_clock::now();
+  std::size_t fresh = 0;
+  while (result.evaluations < settings.budget && !stop.load()) {
+    auto points = pending.empty() ? optimizer->ask(std::min(settings.batch, settings.budget - result.evaluations))
+                                  : std::move(pending);
+    pending.clear();
+    if (points.empty()) {
+      result.finished = optimizer->done();
+      break;
+    }
+    std::vector<Candidate> batch;
+    std::string error;
+    for (std::size_t i = 0; i < points.size(); ++i) {
+      Candidate c{space.render(points[i]), dir.candidate_path(result.evaluations + i)};
+      if (!dir.write_candidate(result.evaluations + i, c.program, error)) return run_error("rundir.io", error, "");
+      batch.push_back(std::move(c));
+    }
+    std::vector<Evaluation> outcomes = evaluate(batch);
+    for (std::size_t i = 0; i < points.size(); ++i) {
+      const Evaluation& e = outcomes[i];
+      const std::size_t index = result.evaluations;
+      nlohmann::json record = to_json(e);
+      record["index"] = index;
+      record["point"] = points[i];
+      record["candidate"] = fmt::format("candidates/{:05}.mpl", index);
+      if (!dir.append_evaluation(record, error)) return run_error("rundir.io", error, "");
+      optimizer->tell(points[i], outcome(e));
+      if (consider(index, e, batch[i].program) && !dir.write_best(batch[i].program, error))
+        return run_error("rundir.io", error, "");
+      ++result.evaluations;
+      ++fresh;
+    }
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    prog.done = result.evaluations;
+    prog.rate = elapsed > 0 ? static_cast<double>(fresh) / elapsed : 0;
+    prog.eta = prog.rate > 0 ? static_cast<double>(settings.budget - result.evaluations) / prog.rate : 0;
+    if (progress) progress(prog);
+  }
+  result.stopped = stop.load() && result.evaluations < settings.budget;
+  return result;
+}
+
+}  // namespace mage::search
