@@ -25,13 +25,16 @@ std::string lower(std::string_view s) {
 // The machine space a function of a kind uses: `m_gpu = Machine(GPU);`.
 std::string space_name(ProcKind k) { return "m_" + lower(to_string(k)); }
 
-const char* kLinearHelpers =
-    "# The launch point as one row-major index, and the launch's volume (domains of up to 3 dimensions).\n"
+// Helpers the library's functions call, emitted only when used.
+const char* kLinear =
+    "# The launch point as one row-major index (domains of up to 3 dimensions).\n"
     "def linear(Task task) {\n"
     "    p = task.ipoint;\n"
     "    s = task.ispace;\n"
     "    return p.len == 1 ? p[0] : p.len == 2 ? p[0] * s[1] + p[1] : (p[0] * s[1] + p[1]) * s[2] + p[2];\n"
-    "}\n\n"
+    "}\n";
+const char* kVolume =
+    "# The number of points of the launch.\n"
     "def volume(Task task) {\n"
     "    s = task.ispace;\n"
     "    return s.len == 1 ? s[0] : s.len == 2 ? s[0] * s[1] : s[0] * s[1] * s[2];\n"
@@ -228,7 +231,7 @@ std::string MappingSpace::render(const Point& p) const {
   for (const auto& [region, l] : layout)
     layouts += fmt::format("Layout * {} * {} {}{};\n", region, l[1], l[0], l[2] == "none" ? "" : " Align == " + l[2]);
 
-  bool linear = false;
+  bool linear = false, volume = false;
   for (const auto& [fn, kind] : used) {
     const auto& lib = mapping_library();
     const auto f = std::find_if(lib.begin(), lib.end(), [&](const MappingFunction& m) { return m.name == fn; });
@@ -240,7 +243,8 @@ std::string MappingSpace::render(const Point& p) const {
       if (word) body.replace(at, 1, space_name(kind)), at += space_name(kind).size();
       else ++at;
     }
-    linear = linear || body.find("linear(") != std::string::npos || body.find("volume(task)") != std::string::npos;
+    linear = linear || body.find("linear(task)") != std::string::npos;
+    volume = volume || body.find("volume(task)") != std::string::npos;
     functions += fmt::format("\ndef {}_{}(Task task) {{\n{}}}\n", fn, lower(to_string(kind)), body);
   }
 
@@ -251,7 +255,8 @@ std::string MappingSpace::render(const Point& p) const {
     out += "\n";
     for (ProcKind k : spaces) out += fmt::format("{} = Machine({});\n", space_name(k), to_string(k));
   }
-  if (linear) out += std::string("\n") + kLinearHelpers;
+  if (linear) out += std::string("\n") + kLinear;
+  if (volume) out += std::string("\n") + kVolume;
   out += functions;
   if (!maps.empty()) out += "\n" + maps;
   if (replicate) out += "\nControlReplicate *;\n";

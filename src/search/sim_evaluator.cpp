@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -65,6 +66,8 @@ Evaluation crashed(std::string why) {
 Child start(const model::AppModel& app, const model::MachineModel& machine, const Candidate& c) {
   int fds[2];
   if (::pipe(fds) != 0) return {};
+  // Buffered output would otherwise be written twice: the child's SimGrid flushes stdio.
+  std::fflush(nullptr);
   const pid_t pid = ::fork();
   if (pid < 0) {
     ::close(fds[0]);

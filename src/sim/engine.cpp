@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <type_traits>
@@ -434,6 +435,8 @@ EngineResult run_engine_isolated(const EnginePlatform& platform, const TaskGraph
     failure.error = fmt::format("cannot create a pipe for the simulation: {}", std::strerror(errno));
     return failure;
   }
+  // Buffered output would otherwise be written twice: the child's SimGrid flushes stdio.
+  std::fflush(nullptr);
   pid_t pid = ::fork();
   if (pid < 0) {
     ::close(fds[0]);
