@@ -7,8 +7,8 @@ build_dir=${1:-build}
 
 packages=(
   build-essential cmake ninja-build pkg-config
-  libfmt-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev libsimgrid-dev
-  libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev
+  libfmt-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev libsimgrid-dev libcurl4-openssl-dev
+  libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev libcpp-httplib-dev
   clang-14 libfuzzer-14-dev libclang-rt-14-dev
 )
 

@@ -5,6 +5,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/inputs.hpp"
+#include "cli/mcp_command.hpp"
 
 int main(int argc, char** argv) {
   using namespace mage::cli;
@@ -95,6 +96,8 @@ int main(int argc, char** argv) {
   t->add_option("--timeout", tune.timeout, "with --run: seconds before a run is killed")->check(CLI::Range(1.0, 86400.0));
   t->add_flag("--quiet,-q", tune.quiet, "no progress line");
 
+  auto* mcp = app.add_subcommand("mcp", "Serve the Model Context Protocol on stdin/stdout, for LLM agents and assistants");
+
   AppsOptions apps_list;
   auto* al = app.add_subcommand("apps", "List the built-in applications");
   al->add_option("--format", apps_list.format, "output format")->check(CLI::IsMember({"text", "json"}));
@@ -112,6 +115,7 @@ int main(int argc, char** argv) {
   if (*ms) return run_machine_show(machine_show);
   if (*as) return run_app_show(app_show);
   if (*al) return run_apps(apps_list);
+  if (*mcp) return run_mcp();
   if (*t) {
     if (tune.app.empty() && !tune.resume) {
       std::fputs("error: give an application (see `mage apps`) or --resume DIR\n", stderr);

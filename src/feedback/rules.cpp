@@ -171,6 +171,26 @@ const std::array kRules = {
     D("sim.stall", [](const Facts& f) { return is(f, "sim.failed"); },
       "the simulated program stopped before finishing: {message}",
       "no `InstanceLimit` rule holds tasks back, so look for a dependence cycle in the application"),
+    // ---- real runs (the command evaluator) ----
+    D("run.timeout", [](const Facts& f) { return is(f, "run.timeout"); },
+      "the application did not finish within the time limit under this mapper: {message}",
+      "a mapping that serialises the work or keeps memory full can stall a run: undo the last change{where}, "
+      "or raise `--timeout` if runs are simply this long"),
+    D("run.crash",
+      [](const Facts& f) {
+        return is(f, "run.signal") ||
+               (is(f, "run.exit-status") && f.message.find("killed by signal") != std::string::npos);
+      },
+      "the application crashed under this mapper: {message}",
+      "the mapper asked for something the application's kernels cannot run with (a layout they do not "
+      "support, such as AOS, or a memory they cannot use){where}: go back to the last mapper that ran and "
+      "change one statement at a time"),
+    D("run.failed", [](const Facts& f) { return is(f, "run.exit-status") || is(f, "run.start-failed"); },
+      "the application failed under this mapper: {message}", "{hint}{where}"),
+    D("run.no-measurement",
+      [](const Facts& f) { return is(f, "run.no-match") || is(f, "run.bad-value"); },
+      "the run ended but printed no measurement the pattern recognises: {message}",
+      "check `--pattern` against the application's output: {hint}"),
     D("mapping.other", [](const Facts& f) { return category(f, Category::Mapping); },
       "the policy could not map a task: {message}", "{hint}{where}"),
 

@@ -408,6 +408,23 @@ TEST(FeedbackDiagnostics, OtherMappingErrors) {
   EXPECT_FALSE(fired(from_one(diag(Category::Usage, "usage.machine", "bad machine")), "mapping.other"));
 }
 
+TEST(FeedbackDiagnostics, RealRunFailures) {
+  auto first = [](const lang::Diagnostic& d) { return from_one(d).fired.front(); };
+  EXPECT_EQ(first(diag(Category::Mapping, "run.timeout", "the command ran past 60 s and was stopped")),
+            "run.timeout");
+  Feedback crash = from_one(diag(Category::Mapping, "run.exit-status",
+                                 "the command exited with status 139 (as shells report a process killed by "
+                                 "signal 11 (SIGSEGV))"));
+  EXPECT_EQ(crash.fired.front(), "run.crash");
+  EXPECT_NE(crash.suggest.find("such as AOS"), std::string::npos) << crash.suggest;
+  EXPECT_EQ(first(diag(Category::Mapping, "run.signal", "killed by signal 6 (SIGABRT)")), "run.crash");
+  EXPECT_EQ(first(diag(Category::Mapping, "run.exit-status", "the command exited with status 2")), "run.failed");
+  EXPECT_EQ(first(diag(Category::Usage, "run.no-match", "no line matched `ELAPSED (.*)`")), "run.no-measurement");
+  // Quiet for the simulator's own errors.
+  for (const char* id : {"run.timeout", "run.crash", "run.failed", "run.no-measurement"})
+    EXPECT_FALSE(fired(from_one(diag(Category::Mapping, "mapping.no-such-processor", "no processor")), id)) << id;
+}
+
 TEST(FeedbackDiagnostics, UsageErrors) {
   lang::Diagnostic d = diag(Category::Usage, "usage.app-field", "unknown field `flop`", "fields are ...");
   d.file = "app.toml";
