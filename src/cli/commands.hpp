@@ -81,6 +81,13 @@ struct TuneOptions {
   int repetitions = 1;
   double timeout = 600;
   bool quiet = false;
+  // The LLM optimizer (`--optimizer llm`, or `hybrid`: a classic search, then the LLM from its best).
+  std::string llm;  // openai:MODEL or anthropic:MODEL
+  std::optional<std::string> llm_url, llm_key_env, replay;
+  std::size_t iterations = 10, candidates = 1, history = 4;
+  double temperature = 0.7;
+  std::string feedback = "suggest";
+  std::string baseline;  // zero-shot or few-shot
 };
 int run_tune(const TuneOptions& o);
 

@@ -76,8 +76,10 @@ int main(int argc, char** argv) {
   t->add_option("--machine", tune.machine, "machine preset or model file")->capture_default_str();
   t->add_option("--nodes", tune.nodes, "number of nodes")->check(CLI::Range(1, 65536))->capture_default_str();
   t->add_option("--param", tune.params, "NAME=VALUE: a built-in application's parameter (repeatable)");
-  t->add_option("--optimizer", tune.optimizer, "random, ensemble, ccd, or auto (the best in the benchmark)")
-      ->check(CLI::IsMember({"random", "ensemble", "ccd", "auto"}))
+  t->add_option("--optimizer", tune.optimizer,
+                 "random, ensemble, ccd, auto (the best classic one in the benchmark), llm, or hybrid (a classic "
+                 "search, then the LLM from its best)")
+      ->check(CLI::IsMember({"random", "ensemble", "ccd", "auto", "llm", "hybrid"}))
       ->capture_default_str();
   t->add_option("--budget", tune.budget, "evaluations (default 100; with --resume, extends the run)");
   t->add_option("--seed", tune.seed, "random seed")->capture_default_str();
@@ -95,6 +97,23 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 100));
   t->add_option("--timeout", tune.timeout, "with --run: seconds before a run is killed")->check(CLI::Range(1.0, 86400.0));
   t->add_flag("--quiet,-q", tune.quiet, "no progress line");
+  t->add_option("--llm", tune.llm, "the LLM: openai:MODEL (any OpenAI-compatible server) or anthropic:MODEL");
+  t->add_option("--llm-url", tune.llm_url, "the server's base URL (default: the provider's)");
+  t->add_option("--llm-key-env", tune.llm_key_env, "environment variable holding the API key");
+  t->add_option("--iterations", tune.iterations, "LLM iterations")->check(CLI::Range(1, 1000))->capture_default_str();
+  t->add_option("--candidates", tune.candidates, "LLM candidates per iteration")
+      ->check(CLI::Range(1, 16))
+      ->capture_default_str();
+  t->add_option("--temperature", tune.temperature, "LLM sampling temperature")
+      ->check(CLI::Range(0.0, 2.0))
+      ->capture_default_str();
+  t->add_option("--history", tune.history, "earlier attempts shown to the LLM")->capture_default_str();
+  t->add_option("--feedback", tune.feedback, "feedback the LLM sees: system, explain (+ system) or suggest (all)")
+      ->check(CLI::IsMember({"system", "explain", "suggest"}))
+      ->capture_default_str();
+  t->add_option("--baseline", tune.baseline, "no feedback: zero-shot, or few-shot (with example mappers)")
+      ->check(CLI::IsMember({"zero-shot", "few-shot"}));
+  t->add_option("--replay", tune.replay, "replay the LLM conversation recorded in this run directory (no network)");
 
   auto* mcp = app.add_subcommand("mcp", "Serve the Model Context Protocol on stdin/stdout, for LLM agents and assistants");
 

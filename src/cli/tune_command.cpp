@@ -10,12 +10,10 @@
 
 #include <fmt/format.h>
 
-#include "apps/builtin.hpp"
-#include "cli/commands.hpp"
 #include "cli/inputs.hpp"
+#include "cli/tune_session.hpp"
 #include "search/command_batch.hpp"
 #include "search/sim_evaluator.hpp"
-#include "search/tune.hpp"
 #include "util/files.hpp"
 
 namespace mage::cli {
@@ -37,10 +35,12 @@ std::string default_out_dir(const search::TuneSettings& s) {
   return fmt::format("runs/{}-{}-{}", s.app.find('/') == std::string::npos ? s.app : "app", s.optimizer, stamp);
 }
 
-// The optimizer `auto` stands for: the best classic optimizer in the benchmark (docs/search.md).
+// The optimizer `auto` stands for: the best classic optimizer in the benchmark (docs/search-benchmark.md).
 constexpr const char* kAutoOptimizer = "ensemble";
 
-int fail(const lang::Diagnostic& d) {
+}  // namespace
+
+int usage_failure(const lang::Diagnostic& d) {
   lang::Diagnostics diags;
   diags.add(d);
   report_usage(diags);
@@ -51,94 +51,133 @@ std::string describe(const search::Evaluation& e) {
   return e.ok ? fmt::format("{:.4g} {}", e.value, e.unit) : fmt::format("failed ({})", e.error);
 }
 
-}  // namespace
-
-int run_tune(const TuneOptions& o) {
+std::unique_ptr<TuneSession> open_session(const TuneOptions& o, const std::string& optimizer,
+                                          const nlohmann::json& extra) {
+  auto s = std::make_unique<TuneSession>();
   lang::Diagnostics usage;
-  search::TuneSettings settings;
-  std::optional<search::RunDir> dir;
   if (o.resume) {
     auto opened = search::RunDir::open(*o.resume);
-    if (!opened) return fail(opened.error());
-    auto s = search::settings_from_json(opened->settings(), opened->path() + "/run.json");
-    if (!s) return fail(s.error());
-    settings = *s;
-    if (o.budget) settings.budget = *o.budget;  // a resumed run may be extended
-    dir.emplace(std::move(*opened));
+    if (!opened) return usage_failure(opened.error()), nullptr;
+    auto settings = search::settings_from_json(opened->settings(), opened->path() + "/run.json");
+    if (!settings) return usage_failure(settings.error()), nullptr;
+    s->settings = *settings;
+    if (o.budget) s->settings.budget = *o.budget;  // a resumed run may be extended
+    s->dir.emplace(*opened);
   } else {
-    settings.app = o.app;
-    settings.machine = o.machine;
-    settings.nodes = o.nodes;
-    settings.optimizer = o.optimizer == "auto" ? kAutoOptimizer : o.optimizer;
-    settings.seed = o.seed;
-    settings.budget = o.budget.value_or(100);
-    settings.batch = static_cast<std::size_t>(std::max(o.jobs, 1));
-    settings.run_command = o.run.value_or("");
+    s->settings.app = o.app;
+    s->settings.machine = o.machine;
+    s->settings.nodes = o.nodes;
+    s->settings.optimizer = optimizer;
+    s->settings.seed = o.seed;
+    s->settings.budget = o.budget.value_or(100);
+    s->settings.batch = static_cast<std::size_t>(std::max(o.jobs, 1));
+    s->settings.run_command = o.run.value_or("");
     auto overrides = parse_params(o.params, o.app, usage);
-    if (!overrides) {
-      report_usage(usage);
-      return kExitUsage;
-    }
-    settings.params = *overrides;
+    if (!overrides) return report_usage(usage), nullptr;
+    s->settings.params = *overrides;
   }
-
-  auto machine = load_machine_model(settings.machine, settings.nodes, usage);
+  auto machine = load_machine_model(s->settings.machine, s->settings.nodes, usage);
   std::vector<std::string> params;
-  for (const auto& [k, v] : settings.params) params.push_back(fmt::format("{}={}", k, v));
-  auto app = machine ? load_app_model(settings.app, *machine, params, usage) : std::nullopt;
-  if (!app) {
-    report_usage(usage);
-    return kExitUsage;
-  }
+  for (const auto& [k, v] : s->settings.params) params.push_back(fmt::format("{}={}", k, v));
+  auto app = machine ? load_app_model(s->settings.app, *machine, params, usage) : std::nullopt;
+  if (!app) return report_usage(usage), nullptr;
+  s->machine = std::move(*machine);
+  s->app = std::move(*app);
 
-  std::optional<search::CommandEvaluator> command;
-  if (!settings.run_command.empty()) {
+  if (!s->settings.run_command.empty()) {
     search::CommandSpec spec;
-    spec.command = settings.run_command;
-    spec.pattern = o.pattern;
-    spec.metric = o.metric == "throughput" ? search::CommandSpec::Metric::Throughput : search::CommandSpec::Metric::Time;
+    spec.command = s->settings.run_command;
+    spec.pattern = o.resume ? s->dir->settings().value("pattern", o.pattern) : o.pattern;
+    const std::string metric = o.resume ? s->dir->settings().value("metric", o.metric) : o.metric;
+    spec.metric = metric == "throughput" ? search::CommandSpec::Metric::Throughput : search::CommandSpec::Metric::Time;
     spec.repetitions = o.repetitions;
     spec.timeout_s = o.timeout;
     auto created = search::CommandEvaluator::create(spec);
-    if (!created) return fail(created.error());
-    command.emplace(std::move(*created));
+    if (!created) return usage_failure(created.error()), nullptr;
+    s->command.emplace(*created);
   }
-  if (!dir) {
-    nlohmann::json j = search::to_json(settings);
-    if (command) {
-      j["pattern"] = o.pattern;
-      j["metric"] = o.metric;
-    }
-    auto created = search::RunDir::create(o.out.value_or(default_out_dir(settings)), j);
-    if (!created) return fail(created.error());
-    dir.emplace(std::move(*created));
+  if (!s->dir) {
+    nlohmann::json j = search::to_json(s->settings);
+    if (s->command) j["pattern"] = o.pattern, j["metric"] = o.metric;
+    for (const auto& [k, v] : extra.items()) j[k] = v;
+    auto created = search::RunDir::create(o.out.value_or(default_out_dir(s->settings)), j);
+    if (!created) return usage_failure(created.error()), nullptr;
+    s->dir.emplace(*created);
   }
+  s->evaluate = s->command ? search::make_command_batch_evaluator(*s->command, o.jobs)
+                           : search::make_sim_evaluator(s->app, s->machine, o.jobs);
+  s->what = s->command ? "measured"
+                       : fmt::format("simulated on {} ({} node{})", s->settings.machine, s->settings.nodes,
+                                     s->settings.nodes == 1 ? "" : "s");
 
-  const search::MappingSpace space(*app, model::to_machine_desc(*machine));
-  search::BatchEvaluator evaluate = command ? search::make_command_batch_evaluator(*command, o.jobs)
-                                            : search::make_sim_evaluator(*app, *machine, o.jobs);
   // The baselines: the runtime's defaults (an empty program) and, for a built-in application, its expert.
-  std::vector<search::Candidate> baselines = {{std::string(apps::kDefaultMapper), dir->path() + "/default.mpl"}};
-  const apps::BuiltinApp* builtin = apps::find_builtin(settings.app);
-  if (builtin) baselines.push_back({std::string(apps::expert_mapper(*builtin)), dir->path() + "/expert.mpl"});
+  std::vector<search::Candidate> baselines = {{std::string(apps::kDefaultMapper), s->dir->path() + "/default.mpl"}};
+  s->builtin = apps::find_builtin(s->settings.app);
+  if (s->builtin) baselines.push_back({std::string(apps::expert_mapper(*s->builtin)), s->dir->path() + "/expert.mpl"});
   std::string error;
   for (const auto& b : baselines)
-    if (!util::write_file_atomic(b.path, b.program, error)) return fail(lang::make_error(lang::Category::Usage, "rundir.io", {}, error, ""));
-  std::vector<search::Evaluation> base = evaluate(baselines);
-  const search::Evaluation fallback = base[0];
-  const search::Evaluation expert = builtin ? base[1] : search::Evaluation{};
+    if (!util::write_file_atomic(b.path, b.program, error))
+      return usage_failure(lang::make_error(lang::Category::Usage, "rundir.io", {}, error, "")), nullptr;
+  std::vector<search::Evaluation> base = s->evaluate(baselines);
+  s->fallback = base[0];
+  if (s->builtin) s->expert = base[1];
+  return s;
+}
+
+void print_session(const TuneSession& s, const std::string& search) {
+  std::fprintf(stderr, "tuning %s with %s, %s\n", s.settings.app.c_str(), search.c_str(), s.what.c_str());
+  std::fprintf(stderr, "  default mapper: %s\n", describe(s.fallback).c_str());
+  if (s.builtin) std::fprintf(stderr, "  expert mapper:  %s\n", describe(s.expert).c_str());
+  const std::string resumed =
+      s.dir->evaluations().empty() ? "" : fmt::format(" (resuming after {} evaluations)", s.dir->evaluations().size());
+  std::fprintf(stderr, "  run directory:  %s%s\n", s.dir->path().c_str(), resumed.c_str());
+}
+
+int finish_session(TuneSession& s, const std::optional<search::Evaluation>& best, std::optional<std::size_t> index,
+                   std::size_t evaluations, nlohmann::json summary) {
+  summary["evaluations"] = evaluations;
+  summary["default"] = search::to_json(s.fallback);
+  summary["simulated"] = !s.command;
+  summary["machine"] = s.what;
+  if (s.builtin) summary["expert"] = search::to_json(s.expert);
+  if (best && index) {
+    summary["best"] = search::to_json(*best);
+    summary["best"]["index"] = *index;
+    if (s.expert.ok) summary["best"]["vs_expert"] = best->score / s.expert.score;
+    if (s.fallback.ok) summary["best"]["vs_default"] = best->score / s.fallback.score;
+  }
+  std::string error;
+  if (!s.dir->write_summary(summary, error))
+    return usage_failure(lang::make_error(lang::Category::Usage, "rundir.io", {}, error, ""));
+  if (!best || !index) {
+    std::printf("no mapper succeeded in %zu evaluations; see %s/evaluations.jsonl\n", evaluations,
+                s.dir->path().c_str());
+    return kExitFindings;
+  }
+  std::printf("best of %zu evaluations: %s (evaluation %zu)", evaluations, describe(*best).c_str(), *index);
+  if (s.expert.ok) std::printf(", %.3fx the expert mapper", best->score / s.expert.score);
+  if (s.fallback.ok) std::printf(", %.3fx the default mapper", best->score / s.fallback.score);
+  std::printf("\n(%s)\nbest mapper: %s/best.mpl\n", s.what.c_str(), s.dir->path().c_str());
+  return kExitOk;
+}
+
+int run_tune(const TuneOptions& o) {
+  if (o.optimizer == "llm" || o.optimizer == "hybrid") return run_tune_llm(o);
+  if (o.resume) {
+    // A run the LLM optimizer made cannot be resumed as a classic one.
+    auto opened = search::RunDir::open(*o.resume);
+    if (opened && opened->settings().contains("llm"))
+      return usage_failure(lang::make_error(lang::Category::Usage, "usage.resume-llm", {},
+                                            fmt::format("{} is an LLM optimizer run", *o.resume),
+                                            "re-run it deterministically with --optimizer llm --replay DIR"));
+  }
+  auto s = open_session(o, o.optimizer == "auto" ? kAutoOptimizer : o.optimizer, nlohmann::json::object());
+  if (!s) return kExitUsage;
+  const search::MappingSpace space(s->app, model::to_machine_desc(s->machine));
+  print_session(*s, fmt::format("{} (seed {}, budget {}, {} at a time)", s->settings.optimizer, s->settings.seed,
+                                s->settings.budget, s->settings.batch));
 
   const bool tty = ::isatty(STDERR_FILENO);
-  const std::string what = command ? "measured" : fmt::format("simulated on {} ({} node{})", settings.machine,
-                                                                settings.nodes, settings.nodes == 1 ? "" : "s");
-  std::fprintf(stderr, "tuning %s with %s (seed %llu, budget %zu, %zu at a time), %s\n", settings.app.c_str(),
-               settings.optimizer.c_str(), static_cast<unsigned long long>(settings.seed), settings.budget,
-               settings.batch, what.c_str());
-  std::fprintf(stderr, "  default mapper: %s\n", describe(fallback).c_str());
-  if (builtin) std::fprintf(stderr, "  expert mapper:  %s\n", describe(expert).c_str());
-  std::fprintf(stderr, "  run directory:  %s%s\n", dir->path().c_str(),
-               dir->evaluations().empty() ? "" : fmt::format(" (resuming after {} evaluations)", dir->evaluations().size()).c_str());
-
   g_stop.store(false);
   std::signal(SIGINT, on_interrupt);
   std::size_t shown = 0;
@@ -146,48 +185,27 @@ int run_tune(const TuneOptions& o) {
     if (o.quiet) return;
     if (tty) {
       std::fprintf(stderr, "\r\033[K%s", search::render_progress(p).c_str());
-    } else if (p.done >= shown + std::max<std::size_t>(settings.budget / 10, 1) || p.done == settings.budget) {
+    } else if (p.done >= shown + std::max<std::size_t>(s->settings.budget / 10, 1) || p.done == s->settings.budget) {
       std::fprintf(stderr, "%s\n", search::render_progress(p).c_str());
       shown = p.done;
     }
   };
   const auto started = std::chrono::steady_clock::now();
-  auto result = search::tune(settings, space, evaluate, *dir, expert, fallback, progress, g_stop);
+  auto result = search::tune(s->settings, space, s->evaluate, *s->dir, s->expert, s->fallback, progress, g_stop);
   std::signal(SIGINT, SIG_DFL);
   if (tty && !o.quiet) std::fputs("\n", stderr);
-  if (!result) return fail(result.error());
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-
-  nlohmann::json summary = {{"settings", search::to_json(settings)},
-                            {"evaluations", result->evaluations},
-                            {"stopped", result->stopped},
-                            {"finished", result->finished},
-                            {"seconds", seconds},
-                            {"default", search::to_json(fallback)},
-                            {"simulated", !command},
-                            {"machine", what}};
-  if (builtin) summary["expert"] = search::to_json(expert);
-  if (result->best_index) {
-    summary["best"] = search::to_json(result->best);
-    summary["best"]["index"] = *result->best_index;
-    if (expert.ok) summary["best"]["vs_expert"] = result->best.score / expert.score;
-    if (fallback.ok) summary["best"]["vs_default"] = result->best.score / fallback.score;
-  }
-  if (!dir->write_summary(summary, error)) return fail(lang::make_error(lang::Category::Usage, "rundir.io", {}, error, ""));
-
-  if (result->stopped) std::fprintf(stderr, "interrupted: %zu evaluations kept; continue with --resume %s\n",
-                                     result->evaluations, dir->path().c_str());
-  if (!result->best_index) {
-    std::printf("no mapper succeeded in %zu evaluations; see %s/evaluations.jsonl\n", result->evaluations,
-                dir->path().c_str());
-    return kExitFindings;
-  }
-  std::printf("best of %zu evaluations: %s (evaluation %zu)", result->evaluations, describe(result->best).c_str(),
-              *result->best_index);
-  if (expert.ok) std::printf(", %.3fx the expert mapper", result->best.score / expert.score);
-  if (fallback.ok) std::printf(", %.3fx the default mapper", result->best.score / fallback.score);
-  std::printf("\n%s\nbest mapper: %s/best.mpl\n", command ? "(measured)" : ("(" + what + ")").c_str(), dir->path().c_str());
-  return kExitOk;
+  if (!result) return usage_failure(result.error());
+  if (result->stopped)
+    std::fprintf(stderr, "interrupted: %zu evaluations kept; continue with --resume %s\n", result->evaluations,
+                 s->dir->path().c_str());
+  nlohmann::json summary = {
+      {"settings", search::to_json(s->settings)},
+      {"stopped", result->stopped},
+      {"finished", result->finished},
+      {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()}};
+  std::optional<search::Evaluation> best;
+  if (result->best_index) best = result->best;
+  return finish_session(*s, best, result->best_index, result->evaluations, summary);
 }
 
 }  // namespace mage::cli

@@ -19,6 +19,8 @@ class Expected {
   const T& value() const { return std::get<0>(v_); }
   const T& operator*() const { return value(); }
   const T* operator->() const { return &value(); }
+  // The value moved out, for move-only values (a client, a run directory); call only when ok().
+  T take() && { return std::move(std::get<0>(v_)); }
   const Diagnostic& error() const { return std::get<1>(v_); }
 
  private:

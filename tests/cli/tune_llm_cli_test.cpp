@@ -1,0 +1,82 @@
+// `mage tune --optimizer llm` end to end: the `mage` binary talks to an in-process server speaking the
+// OpenAI protocol with scripted answers, records the session without the key, and `--replay` re-runs it
+// with no server to the same results.
+#include <cstdlib>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/cli_fixture.hpp"
+#include "llm/fake_llm_server.hpp"
+
+namespace {
+
+using mage::llm::test::FakeLlmServer;
+using mage::llm::test::openai_reply;
+using mage::testing::Cli;
+using mage::testing::slurp;
+namespace fs = std::filesystem;
+
+std::vector<nlohmann::json> lines(const fs::path& file) {
+  std::vector<nlohmann::json> out;
+  std::istringstream in(slurp(file));
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) out.push_back(nlohmann::json::parse(line));
+  return out;
+}
+
+TEST_F(Cli, TuneWithAnLlmRecordsAndReplays) {
+  FakeLlmServer server;
+  // Iteration 1: all on GPUs with aligned framebuffer tiles; 2: prose only; 3: a program with an error.
+  server.push(200, openai_reply("Aligned tiles help the GPU kernels.\n```mpl\nTask * GPU;\nRegion * * GPU FBMEM;\n"
+                                "Layout * * * SOA F_order Align == 128;\n```\n"));
+  server.push(200, openai_reply("I think the mapping is already good."));
+  server.push(200, openai_reply("```\nTask * GPU\n```"));
+  ::setenv("MAGE_TEST_LLM_KEY", "sk-secret-test-key", 1);
+  const fs::path run = dir_ / "llm", again = dir_ / "replayed";
+  const std::string common = "tune stencil --optimizer llm --iterations 3 --quiet --llm-key-env MAGE_TEST_LLM_KEY";
+  auto r = mage(common + " --llm openai:test-model --llm-url http://127.0.0.1:" + std::to_string(server.port()) + "/v1" +
+                " --out " + run.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(server.received().size(), 3u);
+  // The prompt holds the application's names and the feedback on the previous attempt.
+  const std::string second = server.received()[1].body;
+  EXPECT_NE(second.find("pxm_in"), std::string::npos);
+  EXPECT_NE(second.find("Explain"), std::string::npos);
+
+  const auto records = lines(run / "evaluations.jsonl");
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_TRUE(records[0]["ok"].get<bool>());
+  EXPECT_FALSE(records[1]["extracted"].get<bool>());  // counted, and fed back
+  EXPECT_FALSE(records[2]["ok"].get<bool>());
+  EXPECT_EQ(records[0]["tokens"]["prompt"], 100);
+  auto summary = nlohmann::json::parse(slurp(run / "summary.json"));
+  EXPECT_EQ(summary["iterations"], 3);
+  EXPECT_EQ(summary["tokens"]["prompt"], 300);
+  EXPECT_GT(summary["best"]["vs_default"].get<double>(), 1.0);  // alignment beats the defaults
+  EXPECT_EQ(slurp(run / "llm.jsonl").find("sk-secret-test-key"), std::string::npos);
+
+  // The replay needs no server and gives the same evaluations.
+  auto replay = mage(common + " --replay " + run.string() + " --out " + again.string());
+  ASSERT_EQ(replay.code, 0) << replay.err;
+  const auto replayed = lines(again / "evaluations.jsonl");
+  ASSERT_EQ(replayed.size(), records.size());
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    EXPECT_EQ(replayed[i]["ok"], records[i]["ok"]) << i;
+    EXPECT_EQ(replayed[i]["score"], records[i]["score"]) << i;
+  }
+  EXPECT_EQ(server.received().size(), 3u);
+}
+
+TEST_F(Cli, TuneWithAnUnusableLlmSaysWhy) {
+  FakeLlmServer server;
+  server.push(401, R"({"error": {"message": "Incorrect API key provided", "type": "invalid_request_error"}})");
+  ::setenv("MAGE_TEST_LLM_KEY", "sk-wrong", 1);
+  auto r = mage("tune stencil --optimizer llm --iterations 2 --quiet --llm-key-env MAGE_TEST_LLM_KEY "
+                "--llm openai:test-model --llm-url http://127.0.0.1:" + std::to_string(server.port()) + "/v1" +
+                " --out " + (dir_ / "bad").string());
+  EXPECT_NE(r.err.find("rejected the API key"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("stopped after 0 iterations"), std::string::npos) << r.err;
+}
+
+}  // namespace
