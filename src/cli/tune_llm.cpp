@@ -1,6 +1,7 @@
 // `mage tune APP --optimizer llm`: the LLM proposes whole mapper programs, each is evaluated and explained,
-// and the model sees the best so far and its latest attempts with their feedback. `hybrid` first runs the
-// classic ensemble for --budget evaluations and starts the LLM from its best mapper. Every request and
+// and the model sees the best so far and its latest attempts with their feedback. `hybrid` then projects
+// the LLM's programs onto the mapping space, injects them into the ensemble's population, and refines the
+// LLM's best with coordinate descent (--budget evaluations each). Every request and
 // reply is recorded (keys redacted) in the run directory's llm.jsonl; `--replay DIR` re-runs a recorded
 // session without a network.
 #include <cstdio>
@@ -13,6 +14,8 @@
 #include "llm/agent.hpp"
 #include "llm/client.hpp"
 #include "llm/reference.hpp"
+#include "mapping/policy.hpp"
+#include "search/mapping_space.hpp"
 #include "model/machine_model.hpp"
 #include "util/files.hpp"
 
@@ -22,6 +25,56 @@ namespace {
 
 lang::Diagnostic usage_error(std::string code, std::string message, std::string hint) {
   return lang::make_error(lang::Category::Usage, std::move(code), {}, std::move(message), std::move(hint));
+}
+
+struct HybridResult {
+  std::optional<search::Evaluation> best;
+  std::optional<std::size_t> index;
+  std::string program, phase;
+  nlohmann::json summary = nlohmann::json::object();
+};
+
+// The classic phases of the hybrid: the LLM's programs projected onto the mapping space, injected into the
+// ensemble's population, and its best refined by coordinate descent; each phase in a run directory of its
+// own inside the run's.
+lang::Expected<HybridResult> run_hybrid_phases(TuneSession& s, const std::vector<std::string>& programs,
+                                               const std::string& llm_best, bool quiet) {
+  const auto machine = model::to_machine_desc(s.machine);
+  const search::MappingSpace space(s.app, machine);
+  const lang::AppSignature signature = s.app.signature();
+  auto project = [&](const std::string& program) -> std::optional<search::Point> {
+    lang::Diagnostics d;
+    auto policy = mapping::Policy::compile(lang::SourceFile("llm.mpl", program), machine, d, &signature);
+    if (!policy) return std::nullopt;
+    return space.project(*policy);
+  };
+  search::TuneStart ensemble_start, ccd_start;
+  for (const auto& program : programs)
+    if (auto p = project(program)) ensemble_start.inject.push_back(*p);
+  if (auto p = project(llm_best)) ensemble_start.start = ccd_start.start = *p;
+
+  HybridResult out;
+  for (const char* phase : {"ensemble", "ccd"}) {
+    search::TuneSettings settings = s.settings;
+    settings.optimizer = phase;
+    auto dir = search::RunDir::create(s.dir->path() + "/" + phase, search::to_json(settings));
+    if (!dir) return dir.error();
+    search::RunDir run = std::move(dir).take();
+    std::atomic<bool> stop{false};
+    auto r = search::tune(settings, space, s.evaluate, run, s.expert, s.fallback, {}, stop,
+                          std::string(phase) == "ensemble" ? ensemble_start : ccd_start);
+    if (!r) return r.error();
+    if (!quiet)
+      std::fprintf(stderr, "%s phase: %zu evaluations, best %s\n", phase, r->evaluations,
+                   r->best_index ? describe(r->best).c_str() : "none");
+    out.summary[phase] = {{"evaluations", r->evaluations}, {"injected", std::string(phase) == "ensemble"
+                                                                          ? ensemble_start.inject.size()
+                                                                          : 0}};
+    if (r->best_index) out.summary[phase]["best"] = search::to_json(r->best);
+    if (r->best_index && (!out.best || r->best.score > out.best->score))
+      out.best = r->best, out.index = r->best_index, out.program = r->best_program, out.phase = phase;
+  }
+  return out;
 }
 
 }  // namespace
@@ -71,23 +124,12 @@ int run_tune_llm(const TuneOptions& o) {
   std::optional<search::Evaluation> best;
   std::optional<std::size_t> best_index;
   std::string best_program, error;
-  // Hybrid: the classic ensemble first; its best mapper is where the LLM starts.
-  if (o.optimizer == "hybrid") {
-    const search::MappingSpace space(s->app, model::to_machine_desc(s->machine));
-    search::TuneSettings classic = s->settings;
-    classic.optimizer = "ensemble";
-    print_session(*s, fmt::format("ensemble for {} evaluations, then {} LLM iterations", classic.budget, o.iterations));
-    std::atomic<bool> stop{false};
-    auto r = search::tune(classic, space, s->evaluate, *s->dir, s->expert, s->fallback, {}, stop);
-    if (!r) return usage_failure(r.error());
-    index = r->evaluations;
-    if (r->best_index) best = r->best, best_index = r->best_index, best_program = r->best_program;
-    std::fprintf(stderr, "  classic phase: best %s after %zu evaluations\n",
-                 best ? describe(*best).c_str() : "none", index);
-  } else {
-    print_session(*s, fmt::format("the LLM optimizer ({}, {} iterations)", o.llm.empty() ? "replay" : o.llm,
-                                  o.iterations));
-  }
+  print_session(*s, o.optimizer == "hybrid"
+                        ? fmt::format("the LLM optimizer ({}, {} iterations), then the ensemble and coordinate "
+                                      "descent from its proposals ({} evaluations each)",
+                                      o.llm.empty() ? "replay" : o.llm, o.iterations, s->settings.budget)
+                        : fmt::format("the LLM optimizer ({}, {} iterations)", o.llm.empty() ? "replay" : o.llm,
+                                      o.iterations));
 
   // Evaluations by program text: the agent sees scores and feedback, the records need the rest.
   std::map<std::string, search::Evaluation> outcomes;
@@ -113,7 +155,7 @@ int run_tune_llm(const TuneOptions& o) {
   options.history = o.history;
   options.feedback = *level;
   options.mode = *mode;
-  options.initial_program = o.optimizer == "hybrid" && best ? best_program : std::string(apps::kDefaultMapper);
+  options.initial_program = std::string(apps::kDefaultMapper);
   llm::LlmOptimizer agent(client, context, options, evaluate);
 
   nlohmann::json tokens = nlohmann::json::array();
@@ -161,7 +203,25 @@ int run_tune_llm(const TuneOptions& o) {
     std::fprintf(stderr, "the LLM optimizer stopped after %zu iterations; what it found is kept\n",
                  result.iterations.size());
   }
+  nlohmann::json phases = nlohmann::json::object();
+  if (o.optimizer == "hybrid") {
+    std::vector<std::string> programs;
+    for (const auto& it : result.iterations)
+      for (const auto& c : it.candidates)
+        if (c.extracted) programs.push_back(c.program);
+    auto r = run_hybrid_phases(*s, programs, best_program, o.quiet);
+    if (!r) return usage_failure(r.error());
+    phases = r->summary;
+    if (r->best && (!best || r->best->score > best->score)) {
+      best = r->best, best_index = std::nullopt, best_program = r->program;
+      if (!s->dir->write_best(best_program, error)) return usage_failure(usage_error("rundir.io", error, ""));
+      std::printf("best found by the %s phase (see %s/%s)\n", r->phase.c_str(), s->dir->path().c_str(),
+                  r->phase.c_str());
+      best_index = r->index;
+    }
+  }
   nlohmann::json summary = {{"settings", search::to_json(s->settings)},
+                            {"phases", phases},
                             {"llm", extra["llm"]},
                             {"iterations", result.iterations.size()},
                             {"tokens_per_iteration", tokens},

@@ -85,6 +85,7 @@ MappingSpace::MappingSpace(const model::AppModel& app, const mapping::MachineDes
     const model::Launch& launch = app.launches[l];
     if (!launch_dims_.count(launch.task)) {
       tasks.push_back(launch.task);
+      first_launch_[launch.task] = &launch;
       launch_dims_[launch.task] =
           launch.single() ? (launch.parent.empty() ? -2 : -1) : static_cast<int>(launch.domain.size());
     }
@@ -150,7 +151,8 @@ MappingSpace::MappingSpace(const model::AppModel& app, const mapping::MachineDes
       if (f.dims == dims || (f.dims == 0 && dims > 0)) p.options.emplace_back(f.name);
     add(std::move(p), Decision{Decision::What::IndexMap, name, -1, ""}, 0);
     add({"limit " + name, {"none", "1"}}, Decision{Decision::What::Limit, name, -1, ""}, 0);
-    add({"collect " + name, {"no", "yes"}}, Decision{Decision::What::Collect, name, -1, ""}, 0);
+    if (!first_launch_.at(name)->args.empty())  // collection is of argument instances
+      add({"collect " + name, {"no", "yes"}}, Decision{Decision::What::Collect, name, -1, ""}, 0);
   }
   if (machine_.nodes > 1) add({"replicate", {"no", "yes"}}, Decision{Decision::What::Replicate, "", -1, ""}, 0);
 }
@@ -183,6 +185,86 @@ Point MappingSpace::repair(Point p, std::size_t changed) const {
     const MemKind m = memory_of(p, i, kind);
     const auto& options = space_.params[i].options;
     p[i] = static_cast<int>(std::find(options.begin(), options.end(), to_string(m)) - options.begin());
+  }
+  return p;
+}
+
+Point MappingSpace::project(const mapping::Policy& policy) const {
+  Point p = default_;
+  auto option = [&](std::size_t param, std::string_view name) {
+    const auto& options = space_.params[param].options;
+    const auto it = std::find(options.begin(), options.end(), name);
+    if (it != options.end()) p[param] = static_cast<int>(it - options.begin());
+  };
+  auto ref = [&](const std::string& task, std::size_t arg) {
+    const model::Launch* launch = first_launch_.at(task);
+    return mapping::RegionRef{static_cast<int>(arg), app_->names(launch->args[arg])};
+  };
+  auto variants = [&](const std::string& task) {
+    std::vector<ProcKind> kinds;
+    if (const model::Task* t = app_->find_task(task))
+      for (const auto& v : t->variants) kinds.push_back(v.kind);
+    return kinds;
+  };
+  // Kinds first: memories, layouts and mapping functions depend on them.
+  for (std::size_t i = 0; i < decisions_.size(); ++i)
+    if (decisions_[i].what == Decision::What::Kind)
+      if (auto k = policy.choose_kind(decisions_[i].task, variants(decisions_[i].task))) option(i, to_string(*k));
+  for (std::size_t i = 0; i < decisions_.size(); ++i) {
+    const Decision& d = decisions_[i];
+    switch (d.what) {
+      case Decision::What::Kind: break;
+      case Decision::What::Memory:
+        if (auto m = policy.choose_memory(d.task, ref(d.task, static_cast<std::size_t>(d.arg)), kind_of(p, d.task)))
+          option(i, to_string(*m));
+        break;
+      case Decision::What::Order:
+      case Decision::What::Soa:
+      case Decision::What::Align: {
+        // The layout the region's first use gets.
+        for (const auto& [task, launch] : first_launch_) {
+          std::size_t arg = 0;
+          while (arg < launch->args.size() && app_->names(launch->args[arg]).back() != d.region) ++arg;
+          if (arg == launch->args.size() || !kind_param_.count(task)) continue;
+          const ProcKind kind = kind_of(p, task);
+          const auto r = ref(task, arg);
+          const auto mem = policy.choose_memory(task, r, kind);
+          if (!mem) break;
+          const mapping::LayoutSpec layout = policy.layout(task, r, kind, *mem);
+          if (d.what == Decision::What::Order) option(i, layout.c_order ? "C_order" : "F_order");
+          if (d.what == Decision::What::Soa) option(i, layout.soa ? "SOA" : "AOS");
+          if (d.what == Decision::What::Align)
+            for (const auto& [op, bytes] : layout.align)
+              if (bytes == 64 || bytes == 128) option(i, std::to_string(bytes));
+          break;
+        }
+        break;
+      }
+      case Decision::What::IndexMap: {
+        const ProcKind kind = kind_of(p, d.task);
+        const lang::Stmt* rule = launch_dims_.at(d.task) == -1 ? policy.single_map_rule(d.task, kind)
+                                                               : policy.index_map_rule(d.task, kind);
+        if (!rule) break;
+        std::string fn = rule->func.name;
+        const std::string suffix = "_" + lower(to_string(kind));
+        if (fn.size() > suffix.size() && fn.ends_with(suffix)) fn.resize(fn.size() - suffix.size());
+        option(i, fn);
+        break;
+      }
+      case Decision::What::Limit:
+        option(i, policy.instance_limit(d.task) ? "1" : "none");
+        break;
+      case Decision::What::Collect: {
+        bool any = false;
+        const model::Launch* launch = first_launch_.at(d.task);
+        for (std::size_t a = 0; a < launch->args.size(); ++a) any = any || policy.collect(d.task, ref(d.task, a));
+        option(i, any ? "yes" : "no");
+        break;
+      }
+      case Decision::What::Replicate:
+        option(i, !first_launch_.empty() && policy.control_replicated(first_launch_.begin()->first) ? "yes" : "no");
+        break;
+    }
   }
   return p;
 }

@@ -8,10 +8,12 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "mapping/machine_desc.hpp"
+#include "mapping/policy.hpp"
 #include "model/app_model.hpp"
 #include "search/space.hpp"
 
@@ -40,6 +42,11 @@ class MappingSpace {
   Point repair(Point p, std::size_t changed) const;
 
   std::string render(const Point& p) const;
+  // The point closest to what a compiled program decides: its kinds, memories, layouts, limits and
+  // collection as the policy answers them, and its index mapping when the function is one of the
+  // library's (`block1d` or `block1d_gpu`), else the default. How a hybrid search brings an LLM's
+  // programs into the classic optimizers.
+  Point project(const mapping::Policy& policy) const;
 
  private:
   std::size_t add(Parameter p, Decision d, int default_option);
@@ -53,7 +60,8 @@ class MappingSpace {
   Point default_;
   std::vector<std::vector<std::size_t>> sweeps_;
   std::map<std::string, std::size_t> kind_param_;  // task -> its Kind parameter
-  std::map<std::string, int> launch_dims_;         // task -> dimensions of its first launch (0: single)
+  std::map<std::string, int> launch_dims_;         // task -> dimensions of its first launch (-1 child, -2 single)
+  std::map<std::string, const model::Launch*> first_launch_;
 };
 
 // The index-mapping library: the functions a point can name, with their definitions in the language.

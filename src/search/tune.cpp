@@ -86,9 +86,10 @@ std::string render_progress(const Progress& p) {
 
 lang::Expected<TuneResult> tune(const TuneSettings& settings, const MappingSpace& space, const BatchEvaluator& evaluate,
                                 RunDir& dir, const Evaluation& expert, const Evaluation& fallback,
-                                const std::function<void(const Progress&)>& progress, const std::atomic<bool>& stop) {
+                                const std::function<void(const Progress&)>& progress, const std::atomic<bool>& stop,
+                                const TuneStart& from) {
   CcdOptions ccd;
-  ccd.start = space.default_point();
+  ccd.start = from.start.value_or(space.default_point());
   ccd.sweeps = space.ccd_sweeps();
   ccd.repair = [&space](Point p, std::size_t changed) { return space.repair(std::move(p), changed); };
   auto optimizer = make_optimizer(settings.optimizer, space.space(), settings.seed, &ccd);
@@ -115,6 +116,17 @@ lang::Expected<TuneResult> tune(const TuneSettings& settings, const MappingSpace
   // cut short by an interruption leaves `pending` points, evaluated first below.
   const auto& records = dir.evaluations();
   std::size_t k = 0;
+  for (; k < records.size() && records[k].value("injected", false); ++k) {
+    Evaluation e = evaluation_from_json(records[k]);
+    const Point p = records[k].value("point", Point{});
+    if (!space.space().contains(p))
+      return run_error("rundir.diverged", fmt::format("{}: evaluation {} is not a point of this mapping space",
+                                                      dir.evaluations_path(), k),
+                       "the run was made with another version of mage or of the application; start a new run");
+    optimizer->tell(p, outcome(e));
+    consider(k, e, space.render(p));
+  }
+  const bool inject = k == 0 && !from.inject.empty();
   std::vector<Point> pending;
   while (k < records.size() && pending.empty()) {
     auto points = optimizer->ask(settings.batch);
@@ -141,6 +153,32 @@ lang::Expected<TuneResult> tune(const TuneSettings& settings, const MappingSpace
 
   const auto start = std::chrono::steady_clock::now();
   std::size_t fresh = 0;
+  // Injected points: evaluated first, in batches, and told as knowledge the optimizer did not ask for.
+  for (std::size_t first = 0; inject && first < from.inject.size() && !stop.load(); first += settings.batch) {
+    std::vector<Point> points(from.inject.begin() + static_cast<std::ptrdiff_t>(first),
+                              from.inject.begin() + static_cast<std::ptrdiff_t>(std::min(from.inject.size(),
+                                                                                        first + settings.batch)));
+    std::vector<Candidate> batch;
+    std::string error;
+    for (std::size_t i = 0; i < points.size(); ++i) {
+      Candidate c{space.render(points[i]), dir.candidate_path(result.evaluations + i)};
+      if (!dir.write_candidate(result.evaluations + i, c.program, error)) return run_error("rundir.io", error, "");
+      batch.push_back(std::move(c));
+    }
+    std::vector<Evaluation> outcomes = evaluate(batch);
+    for (std::size_t i = 0; i < points.size(); ++i) {
+      nlohmann::json record = to_json(outcomes[i]);
+      record["index"] = result.evaluations;
+      record["point"] = points[i];
+      record["injected"] = true;
+      record["candidate"] = fmt::format("candidates/{:05}.mpl", result.evaluations);
+      if (!dir.append_evaluation(record, error)) return run_error("rundir.io", error, "");
+      optimizer->tell(points[i], outcome(outcomes[i]));
+      if (consider(result.evaluations, outcomes[i], batch[i].program) && !dir.write_best(batch[i].program, error))
+        return run_error("rundir.io", error, "");
+      ++result.evaluations;
+    }
+  }
   while (result.evaluations < settings.budget && !stop.load()) {
     auto points = pending.empty() ? optimizer->ask(std::min(settings.batch, settings.budget - result.evaluations))
                                   : std::move(pending);

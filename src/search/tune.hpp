@@ -79,11 +79,20 @@ struct TuneResult {
   bool finished = false;  // the optimizer had nothing left to try
 };
 
+// Where a search starts: its first point (default: the space's default point), and points to evaluate and
+// tell the optimizer before it asks anything (a hybrid search's LLM proposals). Injected points are
+// recorded with "injected": true, and replayed as such on resume.
+struct TuneStart {
+  std::optional<Point> start;
+  std::vector<Point> inject;
+};
+
 // Runs (or resumes) a tuning run in `dir`. `baselines` are the expert and default programs' outcomes (for
 // the progress line and the summary); `stop` ends the run after the current batch.
 lang::Expected<TuneResult> tune(const TuneSettings& settings, const MappingSpace& space, const BatchEvaluator& evaluate,
                                 RunDir& dir, const Evaluation& expert, const Evaluation& fallback,
-                                const std::function<void(const Progress&)>& progress, const std::atomic<bool>& stop);
+                                const std::function<void(const Progress&)>& progress, const std::atomic<bool>& stop,
+                                const TuneStart& from = {});
 
 // "12/100  best 1.23x expert, 1.40x default  8.1 eval/s  ETA 11 s"
 std::string render_progress(const Progress& p);

@@ -68,6 +68,29 @@ TEST_F(Cli, TuneWithAnLlmRecordsAndReplays) {
   EXPECT_EQ(server.received().size(), 3u);
 }
 
+TEST_F(Cli, HybridInjectsTheLlmProposalsAndRefinesItsBest) {
+  FakeLlmServer server;
+  server.push(200, openai_reply("```mpl\nTask * GPU;\nLayout * points * SOA F_order Align == 128;\n```"));
+  server.push(200, openai_reply("```mpl\nTask increment CPU;\n```"));
+  ::setenv("MAGE_TEST_LLM_KEY", "sk-test", 1);
+  const fs::path run = dir_ / "hybrid";
+  auto r = mage("tune stencil --optimizer hybrid --iterations 2 --budget 8 --quiet --llm-key-env MAGE_TEST_LLM_KEY "
+                "--llm openai:test-model --llm-url http://127.0.0.1:" + std::to_string(server.port()) + "/v1" +
+                " --out " + run.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  // Both programs compile, so both reach the ensemble's population before it asks anything.
+  const auto ensemble = lines(run / "ensemble" / "evaluations.jsonl");
+  ASSERT_GE(ensemble.size(), 2u);
+  EXPECT_TRUE(ensemble[0]["injected"].get<bool>());
+  EXPECT_TRUE(ensemble[1]["injected"].get<bool>());
+  EXPECT_NE(slurp(run / "ensemble" / "candidates" / "00000.mpl").find("Align == 128"), std::string::npos);
+  // Coordinate descent starts from the LLM's best: its first candidate is that program's projection.
+  EXPECT_EQ(slurp(run / "ccd" / "candidates" / "00000.mpl"), slurp(run / "ensemble" / "candidates" / "00000.mpl"));
+  auto summary = nlohmann::json::parse(slurp(run / "summary.json"));
+  EXPECT_EQ(summary["phases"]["ensemble"]["injected"], 2);
+  EXPECT_TRUE(summary["phases"].contains("ccd"));
+}
+
 TEST_F(Cli, TuneWithAnUnusableLlmSaysWhy) {
   FakeLlmServer server;
   server.push(401, R"({"error": {"message": "Incorrect API key provided", "type": "invalid_request_error"}})");

@@ -11,6 +11,7 @@
 #include "lang/checker.hpp"
 #include "lang/formatter.hpp"
 #include "lang/parser.hpp"
+#include "mapping/policy.hpp"
 #include "model/machine_model.hpp"
 #include "search/sim_evaluator.hpp"
 
@@ -51,6 +52,42 @@ TEST(MappingSpace, EveryPointRendersACleanCanonicalProgram) {
         EXPECT_EQ(problems(program, app), "") << builtin.name << "\n" << program;
       }
     }
+}
+
+// A program rendered from a point projects back onto the same program: how a hybrid search turns an
+// LLM's mapper into a point the classic optimizers can start from.
+TEST(MappingSpace, ProjectingARenderedProgramGivesItBack) {
+  std::mt19937_64 rng(11);
+  for (const char* name : {"stencil", "circuit", "cannon", "johnson"}) {
+    const auto app = app_for(name, 2);
+    const auto machine = model::to_machine_desc(*model::model_preset("p100x4", 2));
+    const MappingSpace space(app, machine);
+    const lang::AppSignature sig = app.signature();
+    for (int i = 0; i < 10; ++i) {
+      Point p;
+      for (const auto& param : space.space().params) p.push_back(static_cast<int>(rng() % param.options.size()));
+      const std::string program = space.render(p);
+      lang::Diagnostics d;
+      auto policy = mapping::Policy::compile(lang::SourceFile("p.mpl", program), machine, d, &sig);
+      ASSERT_TRUE(policy) << lang::render_text(d, nullptr);
+      EXPECT_EQ(space.render(space.project(*policy)), program) << name;
+    }
+  }
+  // A hand-written program: what the library does not express falls back to the defaults.
+  const auto app = app_for("stencil");
+  const auto machine = model::to_machine_desc(*model::model_preset("p100x4", 1));
+  const MappingSpace space(app, machine);
+  lang::Diagnostics d;
+  auto policy = mapping::Policy::compile(
+      lang::SourceFile("h.mpl", "Task increment CPU;\nLayout * points * AOS C_order;\nm = Machine(GPU);\n"
+                                "def mine(Task t) {\n    return m[0, 0];\n}\nIndexTaskMap stencil mine;\n"),
+      machine, d);
+  ASSERT_TRUE(policy) << lang::render_text(d, nullptr);
+  const std::string rendered = space.render(space.project(*policy));
+  EXPECT_NE(rendered.find("Task increment CPU;"), std::string::npos) << rendered;
+  EXPECT_NE(rendered.find("Region increment 0 CPU SYSMEM;"), std::string::npos) << rendered;
+  EXPECT_NE(rendered.find("Layout * points * AOS C_order;"), std::string::npos) << rendered;
+  EXPECT_EQ(rendered.find("IndexTaskMap stencil"), std::string::npos) << rendered;
 }
 
 TEST(MappingSpace, TheDefaultPointMapsAsTheEmptyProgram) {

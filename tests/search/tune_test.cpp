@@ -44,7 +44,7 @@ struct TuneFixture : ::testing::Test {
     return out;
   }
 
-  TuneResult run(const std::string& name, TuneSettings s, std::size_t stop_after = 0) {
+  TuneResult run(const std::string& name, TuneSettings s, std::size_t stop_after = 0, const TuneStart& from = {}) {
     auto opened = fs::exists(root / name) ? RunDir::open((root / name).string())
                                           : RunDir::create((root / name).string(), to_json(s));
     EXPECT_TRUE(opened) << (opened ? "" : opened.error().message);
@@ -53,7 +53,7 @@ struct TuneFixture : ::testing::Test {
     auto progress = [&](const Progress& p) {
       if (stop_after && p.done >= stop_after) stop.store(true);
     };
-    auto r = tune(s, *space, evaluate, dir, Evaluation{}, Evaluation{}, progress, stop);
+    auto r = tune(s, *space, evaluate, dir, Evaluation{}, Evaluation{}, progress, stop, from);
     EXPECT_TRUE(r) << (r ? "" : r.error().message);
     return *r;
   }
@@ -116,6 +116,26 @@ TEST_F(TuneFixture, AnInterruptedRunResumesToTheSameEnd) {
     EXPECT_EQ(rest.best.score, whole.best.score) << opt;
     EXPECT_EQ(points(std::string(opt) + "-whole"), points(std::string(opt) + "-cut")) << opt;
   }
+}
+
+TEST_F(TuneFixture, InjectedPointsComeFirstAndSurviveAResume) {
+  TuneStart from;
+  Point p = space->default_point();
+  for (int i = 0; i < 3; ++i) {
+    p[p.size() - 1 - static_cast<std::size_t>(i)] = 1;  // an alignment or layout choice
+    from.inject.push_back(p);
+  }
+  TuneSettings s;
+  s.app = "stencil";
+  s.budget = 20;
+  s.batch = 2;
+  run("whole", s, 0, from);
+  auto recorded = points("whole");
+  ASSERT_EQ(recorded.size(), 20u);
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(recorded[i], from.inject[i]);
+  run("cut", s, 5, from);
+  run("cut", s, 0, from);
+  EXPECT_EQ(points("cut"), recorded);
 }
 
 TEST_F(TuneFixture, ARecordThatDivergesIsAnError) {
