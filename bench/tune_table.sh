@@ -3,6 +3,8 @@
 # relative to the expert mapper after 10, 100 and 1000 evaluations over 5 seeds. Writes
 # bench/results/tune_table.csv and docs/search-benchmark.md. Takes about an hour on two cores.
 # Usage: bench/tune_table.sh [--budget N] [--seeds S] [--jobs J] [--apps a,b] [--optimizers x,y]
+# (Rows of several runs, e.g. split by --apps to run side by side, merge with
+#  build/bench/tune_table --summarize a.csv,b.csv --markdown FILE.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh build >/dev/null
