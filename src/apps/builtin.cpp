@@ -61,7 +61,9 @@ std::optional<Parameters> resolve_parameters(const BuiltinApp& app, const Scale&
   std::vector<std::string> names;
   for (const auto& p : params.list()) names.push_back(p.name);
   bool ok = true;
-  for (const auto& [name, value] : overrides) {
+  for (const auto& entry : overrides) {
+    const std::string& name = entry.first;
+    const std::int64_t value = entry.second;
     auto it = std::find_if(params.list().begin(), params.list().end(), [&](const Parameter& p) { return p.name == name; });
     if (it == params.list().end()) {
       auto candidate = lang::did_you_mean(name, names);

@@ -314,7 +314,9 @@ std::string MappingSpace::render(const Point& p) const {
     layouts += fmt::format("Layout * {} * {} {}{};\n", region, l[1], l[0], l[2] == "none" ? "" : " Align == " + l[2]);
 
   bool linear = false, volume = false;
-  for (const auto& [fn, kind] : used) {
+  for (const auto& use : used) {
+    const std::string& fn = use.first;
+    const ProcKind kind = use.second;
     const auto& lib = mapping_library();
     const auto f = std::find_if(lib.begin(), lib.end(), [&](const MappingFunction& m) { return m.name == fn; });
     std::string body(f->body);
