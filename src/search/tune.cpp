@@ -149,15 +149,10 @@ lang::Expected<TuneResult> tune(const TuneSettings& settings, const MappingSpace
   }
   result.evaluations = k;
   prog.done = k;
-  prog.resumed = k > 0;
 
-  const auto start = std::chrono::steady_clock::now();
-  std::size_t fresh = 0;
-  // Injected points: evaluated first, in batches, and told as knowledge the optimizer did not ask for.
-  for (std::size_t first = 0; inject && first < from.inject.size() && !stop.load(); first += settings.batch) {
-    std::vector<Point> points(from.inject.begin() + static_cast<std::ptrdiff_t>(first),
-                              from.inject.begin() + static_cast<std::ptrdiff_t>(std::min(from.inject.size(),
-                                                                                        first + settings.batch)));
+  // Writes a batch's programs, evaluates them, and records each outcome before telling the optimizer, so
+  // that an interruption loses nothing finished. Injected points are marked as such for the replay.
+  auto run_batch = [&](const std::vector<Point>& points, bool injected) -> std::optional<lang::Diagnostic> {
     std::vector<Candidate> batch;
     std::string error;
     for (std::size_t i = 0; i < points.size(); ++i) {
@@ -167,18 +162,30 @@ lang::Expected<TuneResult> tune(const TuneSettings& settings, const MappingSpace
     }
     std::vector<Evaluation> outcomes = evaluate(batch);
     for (std::size_t i = 0; i < points.size(); ++i) {
+      const std::size_t index = result.evaluations;
       nlohmann::json record = to_json(outcomes[i]);
-      record["index"] = result.evaluations;
+      record["index"] = index;
       record["point"] = points[i];
-      record["injected"] = true;
-      record["candidate"] = fmt::format("candidates/{:05}.mpl", result.evaluations);
+      if (injected) record["injected"] = true;
+      record["candidate"] = fmt::format("candidates/{:05}.mpl", index);
       if (!dir.append_evaluation(record, error)) return run_error("rundir.io", error, "");
       optimizer->tell(points[i], outcome(outcomes[i]));
-      if (consider(result.evaluations, outcomes[i], batch[i].program) && !dir.write_best(batch[i].program, error))
+      if (consider(index, outcomes[i], batch[i].program) && !dir.write_best(batch[i].program, error))
         return run_error("rundir.io", error, "");
       ++result.evaluations;
     }
+    return std::nullopt;
+  };
+
+  // Injected points first, in batches, told as knowledge the optimizer did not ask for.
+  for (std::size_t first = 0; inject && first < from.inject.size() && !stop.load(); first += settings.batch) {
+    const auto begin = from.inject.begin() + static_cast<std::ptrdiff_t>(first);
+    const auto end =
+        from.inject.begin() + static_cast<std::ptrdiff_t>(std::min(from.inject.size(), first + settings.batch));
+    if (auto failed = run_batch(std::vector<Point>(begin, end), true)) return *failed;
   }
+  const auto start = std::chrono::steady_clock::now();
+  std::size_t fresh = 0;
   while (result.evaluations < settings.budget && !stop.load()) {
     auto points = pending.empty() ? optimizer->ask(std::min(settings.batch, settings.budget - result.evaluations))
                                   : std::move(pending);
@@ -187,28 +194,8 @@ lang::Expected<TuneResult> tune(const TuneSettings& settings, const MappingSpace
       result.finished = optimizer->done();
       break;
     }
-    std::vector<Candidate> batch;
-    std::string error;
-    for (std::size_t i = 0; i < points.size(); ++i) {
-      Candidate c{space.render(points[i]), dir.candidate_path(result.evaluations + i)};
-      if (!dir.write_candidate(result.evaluations + i, c.program, error)) return run_error("rundir.io", error, "");
-      batch.push_back(std::move(c));
-    }
-    std::vector<Evaluation> outcomes = evaluate(batch);
-    for (std::size_t i = 0; i < points.size(); ++i) {
-      const Evaluation& e = outcomes[i];
-      const std::size_t index = result.evaluations;
-      nlohmann::json record = to_json(e);
-      record["index"] = index;
-      record["point"] = points[i];
-      record["candidate"] = fmt::format("candidates/{:05}.mpl", index);
-      if (!dir.append_evaluation(record, error)) return run_error("rundir.io", error, "");
-      optimizer->tell(points[i], outcome(e));
-      if (consider(index, e, batch[i].program) && !dir.write_best(batch[i].program, error))
-        return run_error("rundir.io", error, "");
-      ++result.evaluations;
-      ++fresh;
-    }
+    if (auto failed = run_batch(points, false)) return *failed;
+    fresh += points.size();
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     prog.done = result.evaluations;
     prog.rate = elapsed > 0 ? static_cast<double>(fresh) / elapsed : 0;

@@ -67,7 +67,6 @@ struct Progress {
   double expert = 0, fallback = 0;  // the baselines' scores (0: unknown or failed)
   double rate = 0;        // evaluations per second in this session
   double eta = 0;         // s
-  bool resumed = false;
 };
 
 struct TuneResult {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -62,6 +63,9 @@ class Planner {
                                per_step, total_steps, kMaxSimTasks),
                    "simulate fewer steps or fewer pieces");
     plan_.graph.warmup_steps = static_cast<int>(app_.warmup_steps);
+    parents_.assign(app_.launches.size(), false);
+    for (std::size_t l = 0; l < app_.launches.size(); ++l)
+      if (auto parent = app_.parent_launch(l)) parents_[*parent] = true;
     std::vector<std::vector<int>> previous(app_.launches.size()), current(app_.launches.size());
     for (std::size_t step = 0; step < total_steps; ++step) {
       for (auto& c : current) c.clear();
@@ -130,7 +134,7 @@ class Planner {
     ctx.name = p.task;
     ctx.ipoint = p.point;
     ctx.ispace = p.domain;
-    if (parent >= 0) ctx.parent = &contexts_[static_cast<std::size_t>(parent)];
+    if (parent >= 0) ctx.parent = &contexts_.at(parent);
     Expected<mapping::ProcessorSet> procs =
         p.point.empty() ? policy_.map_single(ctx, kind) : policy_.map_index_point(ctx, kind);
     if (!procs) return procs.error();
@@ -256,7 +260,7 @@ class Planner {
     tp.traffic = w.bytes;
     load_[*proc_id] += task.compute_seconds;
 
-    contexts_.push_back(mapping::TaskContext{p.task, p.point, p.domain, nullptr, placed});
+    if (parents_[p.launch]) contexts_.emplace(id, mapping::TaskContext{p.task, p.point, p.domain, nullptr, placed});
     plan_.graph.tasks.push_back(std::move(task));
     plan_.tasks.push_back(std::move(tp));
     return id;
@@ -369,7 +373,9 @@ class Planner {
   std::map<std::string, ProcKind> kinds_;
   std::map<std::pair<std::int64_t, ProcKind>, std::vector<model::ProcId>> procs_;
   std::map<model::ProcId, double> load_;
-  std::vector<mapping::TaskContext> contexts_;  // per planned task: what a child's mapping sees of its parent
+  // What a child's mapping sees of its parent, kept only for tasks of launches that launch others.
+  std::vector<bool> parents_;  // by launch
+  std::unordered_map<int, mapping::TaskContext> contexts_;  // by planned task
   std::set<std::string> live_instances_;
   std::map<std::pair<std::string, std::string>, FieldState> fields_;
 };

@@ -6,6 +6,8 @@
 
 #include <httplib.h>
 
+#include "temp_dir.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cctype>
@@ -23,6 +25,8 @@
 #include <nlohmann/json.hpp>
 
 namespace mage::llm::test {
+
+using mage::testing::TempDir;
 
 struct Scripted {
   int status = 200;
@@ -128,23 +132,5 @@ class FakeLlmServer {
   std::vector<Received> received_;
 };
 
-// A fresh directory per test, removed after it.
-class TempDir {
- public:
-  TempDir() {
-    std::random_device rd;
-    path_ = std::filesystem::temp_directory_path() /
-            ("mage-llm-test-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
 
 }  // namespace mage::llm::test

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "temp_dir.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -17,25 +19,9 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// A fresh directory per test, removed after it; `run` is a path inside it that does not exist yet.
-class TempDir {
- public:
-  TempDir() {
-    std::random_device rd;
-    path_ = fs::temp_directory_path() / ("mage-rundir-test-" + std::to_string(::getpid()) + "-" +
-                                         std::to_string(rd()) + std::to_string(counter_++));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
+// A scratch directory; `run` is a path inside it that does not exist yet.
+struct TempDir : mage::testing::TempDir {
   std::string run() const { return file("run"); }
-
- private:
-  fs::path path_;
-  static inline int counter_ = 0;
 };
 
 std::string read(const std::string& path) {
