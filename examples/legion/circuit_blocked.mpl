@@ -1,9 +1,9 @@
 # Legion's circuit example with the pieces in contiguous blocks, the last CPU first; C-ordered
-# instances; at most two current calculations in flight per node; the locator copies of
+# instances; at most one current calculation in flight per CPU; the locator copies of
 # update_voltages dropped once it finishes.
 Task * CPU;
 Layout * * * SOA C_order;
-InstanceLimit calc_new_currents 2;
+InstanceLimit calc_new_currents 1;
 CollectMemory update_voltages node_locator;
 
 m = Machine(CPU);

@@ -81,7 +81,7 @@ struct TuneOptions {
   int repetitions = 1;
   double timeout = 600;
   bool quiet = false;
-  // The LLM optimizer (`--optimizer llm`, or `hybrid`: a classic search, then the LLM from its best).
+  // The LLM optimizer (`--optimizer llm`, or `hybrid`: the LLM, then classic phases seeded with its programs).
   std::string llm;  // openai:MODEL or anthropic:MODEL
   std::optional<std::string> llm_url, llm_key_env, replay;
   std::size_t iterations = 10, candidates = 1, history = 4;

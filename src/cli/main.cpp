@@ -77,8 +77,8 @@ int main(int argc, char** argv) {
   t->add_option("--nodes", tune.nodes, "number of nodes")->check(CLI::Range(1, 65536))->capture_default_str();
   t->add_option("--param", tune.params, "NAME=VALUE: a built-in application's parameter (repeatable)");
   t->add_option("--optimizer", tune.optimizer,
-                 "random, ensemble, ccd, auto (the best classic one in the benchmark), llm, or hybrid (a classic "
-                 "search, then the LLM from its best)")
+                 "random, ensemble, ccd, auto (the best classic one in the benchmark), llm, or hybrid (the LLM, "
+                 "then the ensemble seeded with its programs and coordinate descent from its best)")
       ->check(CLI::IsMember({"random", "ensemble", "ccd", "auto", "llm", "hybrid"}))
       ->capture_default_str();
   t->add_option("--budget", tune.budget, "evaluations (default 100; with --resume, extends the run)");

@@ -22,12 +22,6 @@ using Legion::Mapping::PhysicalInstance;
 
 namespace {
 
-std::vector<std::int64_t> coords(const DomainPoint& p) {
-  std::vector<std::int64_t> c;
-  for (int d = 0; d < p.get_dim(); ++d) c.push_back(static_cast<std::int64_t>(p[d]));
-  return c;
-}
-
 std::string rule_text(const lang::Stmt* rule) {
   if (!rule) return "default";
   return fmt::format("{} rule at line {}", lang::statement_keyword(rule->kind), rule->span.begin.line);
@@ -175,7 +169,8 @@ void MageMapper::select_task_options(MapperContext ctx, const Task& task, TaskOp
   std::string name = task.get_task_name();
   ProcKind kind = task_kind(ctx, task);
   output.replicate = false;
-  if (host_->with([&](mapping::Policy& p) { return p.control_replicated(name); })) {
+  // One shard is not replication (Legion ignores it, with a warning): replicate on several nodes only.
+  if (host_->machine().nodes > 1 && host_->with([&](mapping::Policy& p) { return p.control_replicated(name); })) {
     std::vector<VariantID> variants;
     runtime->find_valid_variants(ctx, task.task_id, variants, *to_legion(kind));
     bool replicable = std::any_of(variants.begin(), variants.end(), [&](VariantID v) {
@@ -193,6 +188,54 @@ void MageMapper::select_task_options(MapperContext ctx, const Task& task, TaskOp
     host_->log(fmt::format("single task `{}` -> {} ({}){}", name,
                            id ? mapping::describe_processors({*id}) : std::string("?"), rule_text(rule),
                            output.replicate ? ", control-replicated" : ""));
+  }
+}
+
+void MageMapper::replicate_task(MapperContext ctx, const Task& task, const ReplicateTaskInput& input,
+                                ReplicateTaskOutput& output) {
+  // select_task_options asked for replication only for a task the policy replicates and that has a
+  // replicable variant of its kind.
+  const std::string name = task.get_task_name();
+  ProcKind kind = task_kind(ctx, task);
+  std::vector<VariantID> variants;
+  runtime->find_valid_variants(ctx, task.task_id, variants, *to_legion(kind));
+  auto replicable = std::find_if(variants.begin(), variants.end(),
+                                 [&](VariantID v) { return runtime->is_replicable_variant(ctx, task.task_id, v); });
+  auto ids = host_->with([&](mapping::Policy& p) { return mapping::replica_processors(p, name, kind); });
+  std::vector<Processor> shards;
+  for (const auto& id : ids) shards.push_back(host_->processor(id));
+  if (replicable == variants.end() || shards.empty() ||
+      std::any_of(shards.begin(), shards.end(), [](Processor p) { return !p.exists(); })) {
+    host_->report_once("replicate:" + name, fmt::format("task `{}`: no replicable {} variant or no {} processor on "
+                                                       "every node; the default mapper replicates it",
+                                                       name, to_string(kind), to_string(kind)));
+    DefaultMapper::replicate_task(ctx, task, input, output);
+    return;
+  }
+  output.chosen_variant = *replicable;
+  output.target_processors = std::move(shards);  // shard n on node n: the sharding functors rely on it
+  if (host_->logging())
+    host_->log(fmt::format("replicate `{}`: {} shards, shard n on node n {} {}", name, ids.size(), to_string(kind),
+                           ids.front().proc));
+}
+
+void MageMapper::select_sharding_functor(MapperContext ctx, const Task& task, const SelectShardingFunctorInput& input,
+                                         SelectShardingFunctorOutput& output) {
+  std::optional<Legion::ShardingID> functor;
+  const std::string name = task.get_task_name();
+  if (task.is_index_space) functor = host_->sharding_functor(name, task_kind(ctx, task));
+  if (!functor) {  // a single task: the shard that launches it sends it to the policy's processor
+    DefaultMapper::select_sharding_functor(ctx, task, input, output);
+    return;
+  }
+  output.chosen_functor = *functor;
+  output.slice_recurse = true;  // each shard's points still go through slice_task, to their processors
+  if (host_->logging()) {
+    auto lo = coords(task.index_domain.lo()), hi = coords(task.index_domain.hi());
+    mapping::Extents extents;
+    for (std::size_t d = 0; d < lo.size() && d < hi.size(); ++d) extents.push_back(hi[d] - lo[d] + 1);
+    host_->log(fmt::format("shard index task `{}` over {} by the node of its index mapping ({} shards)", name,
+                           mapping::show_tuple(extents), input.shard_mapping.size()));
   }
 }
 
@@ -395,15 +438,20 @@ LogicalRegion MageMapper::default_policy_select_instance_region(MapperContext ct
                                                               const LayoutConstraintSet& constraints,
                                                               bool force_new_instances, bool meets_constraints) {
   auto idx = current_index(req);
-  if (!idx || req.tag == 0)
+  if (!idx)
     return DefaultMapper::default_policy_select_instance_region(ctx, target_memory, req, constraints,
                                                                 force_new_instances, meets_constraints);
   // Region tags belong to the application's own mapper; the default mapper would read them as its
   // EXACT_REGION flag. Only `Exact` in the program asks for an exact instance here.
   RegionRequirement untagged = req;
   untagged.tag = 0;
-  return DefaultMapper::default_policy_select_instance_region(ctx, target_memory, untagged, constraints,
-                                                              force_new_instances, meets_constraints);
+  LogicalRegion chosen = DefaultMapper::default_policy_select_instance_region(
+      ctx, target_memory, untagged, constraints, force_new_instances, meets_constraints);
+  const auto& shared = *idx < current_.shared.size() ? current_.shared[*idx] : std::nullopt;
+  if (!shared || !meets_constraints || constraints.specialized_constraint.is_exact()) return chosen;
+  // Keep the default's region when it already holds the shared one (on one node: the root).
+  auto ancestry = region_ancestry(ctx, *shared);
+  return std::find(ancestry.begin(), ancestry.end(), chosen) != ancestry.end() ? chosen : *shared;
 }
 
 int MageMapper::default_policy_select_garbage_collection_priority(MapperContext ctx, MappingKind kind, Memory memory,
@@ -416,26 +464,59 @@ int MageMapper::default_policy_select_garbage_collection_priority(MapperContext 
                                                                           meets_fill_constraints, reduction);
 }
 
+std::vector<LogicalRegion> MageMapper::region_ancestry(MapperContext ctx, LogicalRegion r) {
+  std::vector<LogicalRegion> chain{r};
+  while (runtime->has_parent_logical_partition(ctx, chain.back()))
+    chain.push_back(runtime->get_parent_logical_region(ctx, runtime->get_parent_logical_partition(ctx, chain.back())));
+  return chain;
+}
+
+std::vector<std::optional<LogicalRegion>> MageMapper::shared_instance_regions(MapperContext ctx, const Task& task) {
+  std::vector<mapping::InstanceArg> args;
+  for (unsigned i = 0; i < task.regions.size(); ++i) {
+    const RegionRequirement& req = task.regions[i];
+    const RegionDecision& d = current_.regions[i];
+    bool eligible = req.region.exists() && req.privilege != LEGION_REDUCE && req.privilege != LEGION_NO_ACCESS &&
+                    d.kind != MemKind::VIRTUAL && !d.layout.exact;
+    args.push_back({eligible, req.region.exists() ? req.region.get_tree_id() : 0, d.kind, d.layout});
+  }
+  std::vector<std::optional<LogicalRegion>> shared(task.regions.size());
+  for (const auto& group : mapping::shared_instance_groups(args)) {
+    std::vector<std::vector<LogicalRegion>> chains;
+    for (std::size_t g : group) chains.push_back(region_ancestry(ctx, task.regions[g].region));
+    auto common = mapping::nearest_common_ancestor<LogicalRegion>(chains);
+    for (std::size_t g : group) shared[g] = common;
+  }
+  return shared;
+}
+
 // ---- map_task: the processor's mapping of one task -------------------------------------------------
 
 void MageMapper::map_task(MapperContext ctx, const Task& task, const MapTaskInput& input, MapTaskOutput& output) {
   const std::string name = task.get_task_name();
   ProcKind kind = to_mage(task.target_proc.kind()).value_or(task_kind(ctx, task));
-  current_ = Current{&task, kind, {}};
+  current_ = Current{&task, kind, {}, {}};
   for (unsigned i = 0; i < task.regions.size(); ++i) current_.regions.push_back(region_decision(ctx, task, i, kind));
+  current_.shared = shared_instance_regions(ctx, task);
 
-  // Valid instances are reused only when they have the policy's layout: the default mapper alone would
-  // take any instance that satisfies the variant.
+  // Valid instances are reused only when they have the policy's layout (the default mapper alone would
+  // take any instance that satisfies the variant) and, for a shared argument, cover the shared region.
   MapTaskInput filtered = input;
   for (unsigned i = 0; i < task.regions.size() && i < filtered.valid_instances.size(); ++i) {
     const RegionRequirement& req = task.regions[i];
     if (req.privilege == LEGION_REDUCE || !req.region.exists()) continue;
     LayoutConstraintSet wanted;
     add_layout_constraints(current_.regions[i].layout, req.region.get_index_space().get_dim(), {}, wanted);
+    std::optional<Domain> cover;
+    if (current_.shared[i]) cover = runtime->get_index_space_domain(ctx, current_.shared[i]->get_index_space());
+    auto unusable = [&](const PhysicalInstance& inst) {
+      if (!inst.entails(wanted)) return true;
+      if (!cover) return false;
+      Domain d = inst.get_instance_domain();
+      return !d.contains(cover->lo()) || !d.contains(cover->hi());  // instance domains are rectangles
+    };
     auto& valid = filtered.valid_instances[i];
-    valid.erase(std::remove_if(valid.begin(), valid.end(),
-                               [&](const PhysicalInstance& inst) { return !inst.entails(wanted); }),
-                valid.end());
+    valid.erase(std::remove_if(valid.begin(), valid.end(), unusable), valid.end());
   }
   DefaultMapper::map_task(ctx, task, filtered, output);
 
@@ -520,7 +601,7 @@ void MageMapper::select_tasks_to_map(MapperContext ctx, const SelectMappingInput
     std::string name = t->get_task_name();
     auto limit = host_->with([&](mapping::Policy& p) { return p.instance_limit(name); });
     limited = limited || limit.has_value();
-    if (!limit || host_->try_acquire(name, *limit)) allowed.ready_tasks.push_back(t);
+    if (!limit || host_->try_acquire(name, local_proc, *limit)) allowed.ready_tasks.push_back(t);
     else held.emplace_back(name, *limit);
   }
   if (!limited) {
@@ -535,7 +616,7 @@ void MageMapper::select_tasks_to_map(MapperContext ctx, const SelectMappingInput
     output.deferral_event = e;
     // A task may have finished between the check and the wait: then nothing would wake us.
     for (const auto& [name, limit] : held)
-      if (host_->running(name) < limit) {
+      if (host_->running(name, local_proc) < limit) {
         for (auto w : host_->take_waiters()) runtime->trigger_mapper_event(ctx, w);
         break;
       }
@@ -544,7 +625,7 @@ void MageMapper::select_tasks_to_map(MapperContext ctx, const SelectMappingInput
 
 void MageMapper::report_profiling(MapperContext ctx, const Task& task, const TaskProfilingInfo& input) {
   (void)input;
-  host_->release(task.get_task_name());
+  host_->release(task.get_task_name(), local_proc);  // the mapper that selected the task is told
   for (auto e : host_->take_waiters()) runtime->trigger_mapper_event(ctx, e);
 }
 

@@ -34,6 +34,11 @@ class MageMapper : public Legion::Mapping::DefaultMapper {
                            SelectMappingOutput& output) override;
   void report_profiling(Legion::Mapping::MapperContext ctx, const Legion::Task& task,
                         const TaskProfilingInfo& input) override;
+  // Control replication: shards one per node, and index launches sharded by the policy's node.
+  void replicate_task(Legion::Mapping::MapperContext ctx, const Legion::Task& task, const ReplicateTaskInput& input,
+                      ReplicateTaskOutput& output) override;
+  void select_sharding_functor(Legion::Mapping::MapperContext ctx, const Legion::Task& task,
+                               const SelectShardingFunctorInput& input, SelectShardingFunctorOutput& output) override;
 
   // What the policy decides for one task, in Legion terms; public so that checks can compare.
   struct RegionDecision {
@@ -84,6 +89,13 @@ class MageMapper : public Legion::Mapping::DefaultMapper {
  private:
   mapping::TaskContext context_of(const Legion::Task& task, mapping::TaskContext* parent_storage);
   std::vector<Legion::Processor> single_processors(const Legion::Task& task, ProcKind kind);
+  // Arguments the program puts in the same memory with the same layout, from one region tree, share one
+  // instance covering the smallest region that holds them all: applications read such arguments through
+  // one accessor. On one node the default mapper's root-region instances already do this.
+  std::vector<std::optional<Legion::LogicalRegion>> shared_instance_regions(Legion::Mapping::MapperContext ctx,
+                                                                            const Legion::Task& task);
+  // `r` and its ancestor regions, nearest first.
+  std::vector<Legion::LogicalRegion> region_ancestry(Legion::Mapping::MapperContext ctx, Legion::LogicalRegion r);
   // The index of `req` among the regions of the task being mapped, if it is one of them.
   std::optional<unsigned> current_index(const Legion::RegionRequirement& req) const;
 
@@ -95,6 +107,7 @@ class MageMapper : public Legion::Mapping::DefaultMapper {
     const Legion::Task* task = nullptr;
     ProcKind kind = ProcKind::CPU;
     std::vector<RegionDecision> regions;
+    std::vector<std::optional<Legion::LogicalRegion>> shared;  // per argument: its instance's region, if shared
   };
   Current current_;
   std::optional<unsigned> last_index_;

@@ -50,6 +50,12 @@ std::optional<MemKind> to_mage(Memory::Kind k) {
   }
 }
 
+std::vector<std::int64_t> coords(const Legion::DomainPoint& p) {
+  std::vector<std::int64_t> c;
+  for (int d = 0; d < p.get_dim(); ++d) c.push_back(static_cast<std::int64_t>(p[d]));
+  return c;
+}
+
 std::shared_ptr<PolicyHost> PolicyHost::create(Machine machine, const mapping::AdapterFlags& flags,
                                                std::string& errors, std::string& warnings) {
   if (!flags.error.empty()) {
@@ -183,23 +189,23 @@ void PolicyHost::fatal(const lang::Diagnostic& d) {
   std::_Exit(1);
 }
 
-bool PolicyHost::try_acquire(const std::string& task, std::int64_t limit) {
+bool PolicyHost::try_acquire(const std::string& task, Processor proc, std::int64_t limit) {
   std::lock_guard<std::mutex> g(report_mutex_);
-  auto& n = running_[task];
+  auto& n = running_[{task, proc}];
   if (n >= limit) return false;
   ++n;
   return true;
 }
 
-void PolicyHost::release(const std::string& task) {
+void PolicyHost::release(const std::string& task, Processor proc) {
   std::lock_guard<std::mutex> g(report_mutex_);
-  auto& n = running_[task];
+  auto& n = running_[{task, proc}];
   if (n > 0) --n;
 }
 
-std::int64_t PolicyHost::running(const std::string& task) {
+std::int64_t PolicyHost::running(const std::string& task, Processor proc) {
   std::lock_guard<std::mutex> g(report_mutex_);
-  auto it = running_.find(task);
+  auto it = running_.find({task, proc});
   return it == running_.end() ? 0 : it->second;
 }
 
@@ -211,6 +217,17 @@ void PolicyHost::add_waiter(Legion::Mapping::MapperEvent e) {
 std::vector<Legion::Mapping::MapperEvent> PolicyHost::take_waiters() {
   std::lock_guard<std::mutex> g(report_mutex_);
   return std::exchange(waiters_, {});
+}
+
+void PolicyHost::set_sharding(std::vector<mapping::ShardingClass> classes, Legion::ShardingID first) {
+  sharding_classes_ = std::move(classes);
+  first_sharding_ = first;
+}
+
+std::optional<Legion::ShardingID> PolicyHost::sharding_functor(std::string_view task, ProcKind kind) const {
+  auto i = mapping::sharding_class_of(sharding_classes_, task, kind);
+  if (!i) return std::nullopt;
+  return first_sharding_ + static_cast<Legion::ShardingID>(*i);
 }
 
 }  // namespace mage::legion

@@ -1,6 +1,6 @@
 // One compiled policy per process, shared by the mappers of all its processors: the policy itself,
 // the real machine in policy coordinates (processor ids <-> Legion processors, memories by kind), the
-// decision log, fallbacks reported once, and the per-node InstanceLimit counts.
+// decision log, fallbacks reported once, and the per-processor InstanceLimit counts.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "legion.h"
@@ -17,12 +18,14 @@
 #include "lang/kinds.hpp"
 #include "mapping/legion_bridge.hpp"
 #include "mapping/policy.hpp"
+#include "mapping/sharding.hpp"
 
 namespace mage::legion {
 
 std::optional<ProcKind> to_mage(Legion::Processor::Kind k);
 std::optional<Legion::Processor::Kind> to_legion(ProcKind k);
 std::optional<MemKind> to_mage(Legion::Memory::Kind k);
+std::vector<std::int64_t> coords(const Legion::DomainPoint& p);
 
 class PolicyHost {
  public:
@@ -56,13 +59,21 @@ class PolicyHost {
   // An evaluation error of the mapper program: printed as `mage check` prints it, then the process stops.
   [[noreturn]] void fatal(const lang::Diagnostic& d);
 
-  // InstanceLimit: instances of a task selected for mapping and not finished on this node.
-  bool try_acquire(const std::string& task, std::int64_t limit);
-  void release(const std::string& task);
-  std::int64_t running(const std::string& task);
+  // InstanceLimit: instances of a task selected for mapping on a processor and not finished (counted per
+  // processor, as the language counts them: docs/language.md §3.5).
+  bool try_acquire(const std::string& task, Legion::Processor proc, std::int64_t limit);
+  void release(const std::string& task, Legion::Processor proc);
+  std::int64_t running(const std::string& task, Legion::Processor proc);
   // Mapper events of mappers that deferred tasks at their limit; taken (and triggered) on a release.
   void add_waiter(Legion::Mapping::MapperEvent e);
   std::vector<Legion::Mapping::MapperEvent> take_waiters();
+
+  // Control replication: the sharding functors registered for this policy, one per class
+  // (mapping/sharding.hpp) with consecutive ids from `first`.
+  void set_sharding(std::vector<mapping::ShardingClass> classes, Legion::ShardingID first);
+  const std::vector<mapping::ShardingClass>& sharding_classes() const { return sharding_classes_; }
+  // The functor that shards index launches of `task` on `kind`; nullopt if none was registered.
+  std::optional<Legion::ShardingID> sharding_functor(std::string_view task, ProcKind kind) const;
 
  private:
   PolicyHost() = default;
@@ -76,8 +87,11 @@ class PolicyHost {
 
   std::mutex report_mutex_;
   std::set<std::string> reported_;
-  std::map<std::string, std::int64_t> running_;
+  std::map<std::pair<std::string, Legion::Processor>, std::int64_t> running_;
   std::vector<Legion::Mapping::MapperEvent> waiters_;
+
+  std::vector<mapping::ShardingClass> sharding_classes_;  // set once, before any mapper call
+  Legion::ShardingID first_sharding_ = 0;
 };
 
 }  // namespace mage::legion

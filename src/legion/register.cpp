@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "legion/mage_mapper.hpp"
+#include "legion/sharding.hpp"
 #include "mapping/legion_bridge.hpp"
 
 namespace mage::legion {
@@ -36,6 +37,7 @@ void install_mappers(Legion::Machine machine, Legion::Runtime* runtime, const st
     // The runtime's threads are live: leave without running static destructors that could wait on them.
     std::_Exit(1);
   }
+  register_sharding_functors(runtime, host);
   for (Legion::Processor p : local_procs) {
     Legion::Mapping::MapperRuntime* rt = runtime->get_mapper_runtime();
     Legion::Mapping::Mapper* mapper =

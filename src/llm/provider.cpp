@@ -75,7 +75,7 @@ bool is_openai_reasoning_model(const Config& c) {
   return false;
 }
 
-lang::Expected<Reply> parse_openai(const Config& c, const nlohmann::json& j) {
+lang::Expected<Reply> parse_openai(const nlohmann::json& j) {
   const auto* choices = j.is_object() && j.contains("choices") ? &j["choices"] : nullptr;
   if (!choices || !choices->is_array() || choices->empty() || !(*choices)[0].is_object())
     return llm_error("llm.bad-reply", "the reply has no `choices`", "check that --llm-url is an OpenAI-compatible API");
@@ -310,7 +310,7 @@ lang::Expected<Reply> parse_reply(const Config& c, int status, std::string_view 
     return llm_error("llm.bad-reply",
                      fmt::format("{} answered something that is not JSON: {}", url, error_message(body)),
                      "check that --llm-url is the API's base URL, not a web page");
-  return c.provider == Provider::Anthropic ? parse_anthropic(j) : parse_openai(c, j);
+  return c.provider == Provider::Anthropic ? parse_anthropic(j) : parse_openai(j);
 }
 
 }  // namespace mage::llm

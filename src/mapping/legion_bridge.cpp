@@ -58,6 +58,23 @@ std::optional<LaunchPoint> launch_point(std::span<const std::int64_t> lo, std::s
   return p;
 }
 
+std::vector<std::vector<std::size_t>> shared_instance_groups(std::span<const InstanceArg> args) {
+  std::vector<std::vector<std::size_t>> groups;
+  std::vector<bool> grouped(args.size(), false);
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (grouped[i] || !args[i].eligible) continue;
+    std::vector<std::size_t> group{i};
+    for (std::size_t j = i + 1; j < args.size(); ++j)
+      if (!grouped[j] && args[j].eligible && args[j].tree == args[i].tree && args[j].memory == args[i].memory &&
+          args[j].layout == args[i].layout) {
+        group.push_back(j);
+        grouped[j] = true;
+      }
+    if (group.size() > 1) groups.push_back(std::move(group));
+  }
+  return groups;
+}
+
 std::vector<int> dimension_order(const LayoutSpec& spec, int dims) {
   std::vector<int> order;
   if (!spec.soa) order.push_back(kFieldDimension);

@@ -3,6 +3,7 @@
 // these types and Legion's handles.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -41,6 +42,32 @@ std::optional<LaunchPoint> launch_point(std::span<const std::int64_t> lo, std::s
 // dimension last (each field contiguous), AOS first (fields of one element together).
 inline constexpr int kFieldDimension = -1;
 std::vector<int> dimension_order(const LayoutSpec& spec, int dims);
+
+// Instance sharing: arguments of one task that the program puts in the same memory with the same layout,
+// from one region tree, share one instance (applications read such arguments through one accessor).
+// `eligible` is false for arguments that never share (reductions, no access, VIRTUAL, `Exact`).
+struct InstanceArg {
+  bool eligible = false;
+  std::uint64_t tree = 0;
+  MemKind memory = MemKind::SYSMEM;
+  LayoutSpec layout;
+};
+// Groups of two or more arguments that share an instance, each in argument order.
+std::vector<std::vector<std::size_t>> shared_instance_groups(std::span<const InstanceArg> args);
+
+// The first entry of `chains[0]` that every other chain also holds: with each chain a region's ancestry,
+// nearest first, the nearest region that holds them all.
+template <class Region>
+std::optional<Region> nearest_common_ancestor(std::span<const std::vector<Region>> chains) {
+  if (chains.empty()) return std::nullopt;
+  for (const Region& candidate : chains.front()) {
+    bool everywhere = true;
+    for (std::size_t c = 1; c < chains.size() && everywhere; ++c)
+      everywhere = std::find(chains[c].begin(), chains[c].end(), candidate) != chains[c].end();
+    if (everywhere) return candidate;
+  }
+  return std::nullopt;
+}
 
 // `Align OP N` as a comparison Legion's alignment constraint can express.
 enum class AlignOp { Eq, Ne, Lt, Le, Gt, Ge };

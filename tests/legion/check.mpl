@@ -9,7 +9,7 @@ Layout stencil blocks * AOS C_order Align == 64;
 Layout sum * * SOA C_order;
 
 CollectMemory sum grid;
-InstanceLimit stencil 2;
+InstanceLimit wait 1;          # each CPU gets two points of `wait`: one is mapped at a time
 
 m = Machine(CPU);
 

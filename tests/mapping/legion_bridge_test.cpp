@@ -82,5 +82,33 @@ TEST(LegionBridge, ProcessorsAreDescribedForLogs) {
             "node 1 CPU {0, 2}");
 }
 
+TEST(LegionBridge, ArgumentsWithTheSameMemoryLayoutAndTreeShareAnInstance) {
+  LayoutSpec soa, aos;
+  aos.soa = false;
+  std::vector<InstanceArg> args{
+      {true, 1, MemKind::SYSMEM, soa},   // 0: shares with 2
+      {true, 1, MemKind::SYSMEM, aos},   // 1: another layout: alone
+      {true, 1, MemKind::SYSMEM, soa},   // 2
+      {true, 2, MemKind::SYSMEM, soa},   // 3: another tree: shares with 5
+      {false, 1, MemKind::SYSMEM, soa},  // 4: never shares (say, a reduction)
+      {true, 2, MemKind::SYSMEM, soa},   // 5
+      {true, 1, MemKind::ZCMEM, soa},    // 6: another memory: alone
+  };
+  EXPECT_EQ(shared_instance_groups(args), (std::vector<std::vector<std::size_t>>{{0, 2}, {3, 5}}));
+  EXPECT_TRUE(shared_instance_groups(std::span<const InstanceArg>{}).empty());
+}
+
+TEST(LegionBridge, TheNearestCommonAncestorHoldsEveryRegion) {
+  // Ancestries, nearest first: 5 < 2 < 1 < 0, 6 < 2, 7 < 3 < 0.
+  std::vector<std::vector<int>> siblings{{5, 2, 1, 0}, {6, 2, 1, 0}};
+  EXPECT_EQ(nearest_common_ancestor<int>(siblings), 2);
+  std::vector<std::vector<int>> cousins{{5, 2, 1, 0}, {7, 3, 0}};
+  EXPECT_EQ(nearest_common_ancestor<int>(cousins), 0);
+  std::vector<std::vector<int>> same{{5, 2}, {5, 2}};
+  EXPECT_EQ(nearest_common_ancestor<int>(same), 5);
+  std::vector<std::vector<int>> unrelated{{5, 2}, {9}};
+  EXPECT_EQ(nearest_common_ancestor<int>(unrelated), std::nullopt);
+}
+
 }  // namespace
 }  // namespace mage::mapping
