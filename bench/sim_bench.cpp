@@ -37,7 +37,7 @@ TaskGraph chains(int tasks) {
     s.processor = t % 4;
     s.compute_seconds = 1e-4;
     if (t >= 4) s.deps = {t - 4};
-    if (t >= 4) s.copies = {CopyOp{(t + 1) % 4, t % 4, 240000, t - 4 + ((t + 1) % 4 - t % 4), "ghost"}};
+    if (t >= 4) s.copies = {CopyOp{(t + 1) % 4, t % 4, 240000, t - 4 + ((t + 1) % 4 - t % 4), "ghost", "ghost"}};
     s.step = t / 4;
     g.tasks.push_back(std::move(s));
   }

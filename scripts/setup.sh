@@ -10,6 +10,7 @@ packages=(
   libfmt-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev libsimgrid-dev libcurl4-openssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev libcpp-httplib-dev
   clang-14 libfuzzer-14-dev libclang-rt-14-dev
+  jq
 )
 
 missing=()

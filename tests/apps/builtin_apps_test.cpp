@@ -102,10 +102,11 @@ TEST(BuiltinApps, WeakScalingKeepsTheWorkPerGpu) {
     for (std::size_t r = 0; r < one.regions.size(); ++r) {
       // Every per-piece region grows with the GPUs; ghost strips and shared rows grow less.
       if (one.regions[r].name == "all_nodes" || one.regions[r].name == "all_wires" ||
-          one.regions[r].name == "rz_all" || one.regions[r].name == "rs_all" || one.regions[r].name == "points")
+          one.regions[r].name == "rz_all" || one.regions[r].name == "rs_all" || one.regions[r].name == "points") {
         EXPECT_NEAR(static_cast<double>(four.regions[r].elements) / static_cast<double>(one.regions[r].elements), 4.0,
                     0.05)
             << name << " " << one.regions[r].name;
+      }
     }
     EXPECT_EQ(four.launches.back().domain.empty() ? 1 : four.launches.back().volume(),
               4 * (one.launches.back().domain.empty() ? 1 : one.launches.back().volume()))

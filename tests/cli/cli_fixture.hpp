@@ -46,10 +46,13 @@ class Cli : public ::testing::Test {
   }
 
   // Runs `mage ARGS` with NO_COLOR, capturing stdout, stderr and the exit code.
-  Result mage(const std::string& args) {
+  Result mage(const std::string& args) { return run("'" + std::string(MAGE_BINARY) + "' " + args); }
+
+  // Runs a shell command in the source folder with NO_COLOR, capturing stdout, stderr and the exit code.
+  Result run(const std::string& command) {
     fs::path out = dir_ / "stdout", err = dir_ / "stderr";
-    std::string cmd = "cd '" + std::string(MAGE_SOURCE_DIR) + "' && NO_COLOR=1 '" + MAGE_BINARY + "' " + args +
-                      " >'" + out.string() + "' 2>'" + err.string() + "'";
+    std::string cmd = "cd '" + std::string(MAGE_SOURCE_DIR) + "' && NO_COLOR=1 " + command + " >'" + out.string() +
+                      "' 2>'" + err.string() + "'";
     int status = std::system(cmd.c_str());
     return Result{WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
   }

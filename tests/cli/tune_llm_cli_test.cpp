@@ -102,4 +102,40 @@ TEST_F(Cli, TuneWithAnUnusableLlmSaysWhy) {
   EXPECT_NE(r.err.find("stopped after 0 iterations"), std::string::npos) << r.err;
 }
 
+// bench/llm_table.sh, the benchmark of the hybrid against both of its parts, run end to end against the
+// local server: a row per application and seed with three figures, and a re-run that reuses the runs.
+TEST_F(Cli, TheHybridBenchmarkComparesAllThreeAndResumes) {
+  FakeLlmServer server;
+  const std::string program = "```mpl\nTask * GPU;\nLayout * * * SOA F_order Align == 128;\n```";
+  for (int i = 0; i < 4; ++i) server.push(200, openai_reply(program));  // 2 iterations each: llm, hybrid
+  ::setenv("MAGE_TEST_LLM_KEY", "sk-test", 1);
+  const fs::path out = dir_ / "bench";
+  const std::string command = std::string("MAGE='") + MAGE_BINARY +
+                              "' bash bench/llm_table.sh --llm openai:test-model --llm-key-env MAGE_TEST_LLM_KEY "
+                              "--llm-url http://127.0.0.1:" + std::to_string(server.port()) +
+                              "/v1 --apps stencil --seeds 1 --iterations 2 --budget 3 --out '" + out.string() + "'";
+  auto r = run(command);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(server.received().size(), 4u);
+  const std::string csv = slurp(out / "llm_table.csv");
+  std::istringstream rows(csv);
+  std::string header, row;
+  std::getline(rows, header);
+  std::getline(rows, row);
+  EXPECT_EQ(header, "app,seed,llm,ensemble,hybrid,llm_evaluations,classic_evaluations");
+  std::vector<std::string> fields;
+  std::istringstream cells(row);
+  for (std::string f; std::getline(cells, f, ',');) fields.push_back(f);
+  ASSERT_EQ(fields.size(), 7u) << row;
+  EXPECT_EQ(fields[0], "stencil");
+  for (int i : {2, 3, 4}) EXPECT_GT(std::stod(fields[static_cast<std::size_t>(i)]), 0.0) << row;
+  EXPECT_EQ(fields[6], "8");  // the ensemble gets the hybrid's 2 + 2 x 3 evaluations
+  EXPECT_NE(r.out.find("| stencil |"), std::string::npos) << r.out;
+  // Finished runs are not run again: no request reaches the server, and the table is the same.
+  auto again = run(command);
+  ASSERT_EQ(again.code, 0) << again.err;
+  EXPECT_EQ(server.received().size(), 4u);
+  EXPECT_EQ(slurp(out / "llm_table.csv"), csv);
+}
+
 }  // namespace

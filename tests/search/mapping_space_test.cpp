@@ -134,8 +134,9 @@ TEST(MappingSpace, RepairMovesArgumentsToMemoriesTheNewKindAddresses) {
   p[kind] = 1;  // CPU
   const Point repaired = space.repair(p, kind);
   for (std::size_t i = 0; i < repaired.size(); ++i)
-    if (space.decisions()[i].what == Decision::What::Memory && space.decisions()[i].task == "stencil")
+    if (space.decisions()[i].what == Decision::What::Memory && space.decisions()[i].task == "stencil") {
       EXPECT_EQ(space.space().params[i].options[static_cast<std::size_t>(repaired[i])], "SYSMEM");
+    }
   EXPECT_NE(space.render(repaired).find("Region stencil 0 CPU SYSMEM;"), std::string::npos);
 }
 
