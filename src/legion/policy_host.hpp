@@ -71,7 +71,6 @@ class PolicyHost {
   // Control replication: the sharding functors registered for this policy, one per class
   // (mapping/sharding.hpp) with consecutive ids from `first`.
   void set_sharding(std::vector<mapping::ShardingClass> classes, Legion::ShardingID first);
-  const std::vector<mapping::ShardingClass>& sharding_classes() const { return sharding_classes_; }
   // The functor that shards index launches of `task` on `kind`; nullopt if none was registered.
   std::optional<Legion::ShardingID> sharding_functor(std::string_view task, ProcKind kind) const;
 

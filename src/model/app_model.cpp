@@ -840,13 +840,12 @@ std::string partition_text(const AppModel& app, const Partition& p) {
   if (const Partition* parent = p.parent.empty() ? nullptr : app.find_partition(p.parent))
     if (p.parent_piece >= 0 && static_cast<std::size_t>(p.parent_piece) < parent->piece_names.size())
       of += fmt::format(" ({})", parent->piece_names[p.parent_piece]);
-  std::int64_t smallest = -1, largest = 0, empty = 0, total = 0;
+  std::int64_t smallest = -1, largest = 0, empty = 0;
   for (const IntervalSet& piece : p.pieces) {
     const std::int64_t n = piece.size();
     smallest = smallest < 0 ? n : std::min(smallest, n);
     largest = std::max(largest, n);
     empty += n == 0;
-    total += n;
   }
   std::string text = fmt::format("of {}: {} pieces", of, p.pieces.size());
   if (empty > 0) text += fmt::format(" ({} empty)", empty);

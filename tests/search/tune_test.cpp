@@ -96,7 +96,9 @@ TEST_F(TuneFixture, SameSeedSameRunOtherSeedOtherRun) {
     EXPECT_EQ(points(std::string(opt) + "1"), points(std::string(opt) + "2")) << opt;
     s.seed = 6;
     run(std::string(opt) + "3", s);
-    if (std::string(opt) != "ccd") EXPECT_NE(points(std::string(opt) + "1"), points(std::string(opt) + "3")) << opt;
+    if (std::string(opt) != "ccd") {
+      EXPECT_NE(points(std::string(opt) + "1"), points(std::string(opt) + "3")) << opt;
+    }
   }
 }
 

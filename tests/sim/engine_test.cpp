@@ -52,7 +52,7 @@ TEST(Engine, DependencesSerialiseAcrossProcessors) {
 TEST(Engine, CopyTimeIsBytesOverBandwidthPlusLatency) {
   TaskGraph g;
   SimTask b = task("b", 1, 1.0, {0});
-  b.copies = {CopyOp{0, 1, static_cast<std::uint64_t>(GB), 0, "x"}};
+  b.copies = {CopyOp{0, 1, static_cast<std::uint64_t>(GB), 0, "x", "x"}};
   g.tasks = {task("a", 0, 1.0), b};
   auto r = run_engine_isolated(two_by_two(0.25), g);
   ASSERT_TRUE(r.completed) << r.error;
@@ -68,10 +68,10 @@ TEST(Engine, CopiesShareALink) {
   TaskGraph g;
   SimTask a = task("a", 0, 0.0);
   SimTask b = task("b", 1, 0.0);
-  a.copies = {CopyOp{1, 0, static_cast<std::uint64_t>(GB), -1, "x"}};
-  b.copies = {CopyOp{0, 1, static_cast<std::uint64_t>(GB), -1, "y"}};
+  a.copies = {CopyOp{1, 0, static_cast<std::uint64_t>(GB), -1, "x", "x"}};
+  b.copies = {CopyOp{0, 1, static_cast<std::uint64_t>(GB), -1, "y", "y"}};
   SimTask c = task("c", 1, 0.0);
-  c.copies = {CopyOp{0, 1, static_cast<std::uint64_t>(GB), -1, "z"}};
+  c.copies = {CopyOp{0, 1, static_cast<std::uint64_t>(GB), -1, "z", "z"}};
   // b and c are on one processor, so their copies run one after the other; a's copy goes the other way.
   g.tasks = {a, b};
   auto r = run_engine_isolated(two_by_two(), g);
@@ -81,7 +81,7 @@ TEST(Engine, CopiesShareALink) {
   EnginePlatform p = two_by_two();
   p.processors.push_back({"n0.P2", 0});
   SimTask d = task("d", 2, 0.0);
-  d.copies = {CopyOp{0, 1, static_cast<std::uint64_t>(GB), -1, "w"}};
+  d.copies = {CopyOp{0, 1, static_cast<std::uint64_t>(GB), -1, "w", "w"}};
   g.tasks = {b, d};
   auto shared = run_engine_isolated(p, g);
   ASSERT_TRUE(shared.completed) << shared.error;
@@ -91,7 +91,7 @@ TEST(Engine, CopiesShareALink) {
 TEST(Engine, CopiesOverlapWithComputation) {
   TaskGraph g;
   SimTask b = task("b", 0, 1.0);
-  b.copies = {CopyOp{1, 0, static_cast<std::uint64_t>(GB), -1, "x"}};
+  b.copies = {CopyOp{1, 0, static_cast<std::uint64_t>(GB), -1, "x", "x"}};
   g.tasks = {task("a", 0, 2.0), b};
   auto r = run_engine_isolated(two_by_two(), g);
   ASSERT_TRUE(r.completed) << r.error;
@@ -171,7 +171,7 @@ TEST(Engine, Deterministic) {
   TaskGraph g;
   for (int i = 0; i < 20; ++i) {
     SimTask t = task("t", i % 2, 0.1 * (i % 3 + 1), i > 1 ? std::vector<int>{i - 2} : std::vector<int>{});
-    t.copies = {CopyOp{i % 2, 1 - i % 2, static_cast<std::uint64_t>(1e8 * (i % 4 + 1)), i > 0 ? i - 1 : -1, "c"}};
+    t.copies = {CopyOp{i % 2, 1 - i % 2, static_cast<std::uint64_t>(1e8 * (i % 4 + 1)), i > 0 ? i - 1 : -1, "c", "c"}};
     g.tasks.push_back(t);
   }
   auto a = to_json(run_engine_isolated(two_by_two(1e-6), g)).dump();

@@ -42,9 +42,9 @@ model::AppModel halo(std::int64_t steps = 1) {
     a.privilege = p;
     return a;
   };
-  app.launches = {model::Launch{"update", {4}, {arg("tiles", model::Privilege::RW)}, "", {}},
+  app.launches = {model::Launch{"update", {4}, {arg("tiles", model::Privilege::RW)}, "", {}, "", false},
                   model::Launch{"stencil", {4}, {arg("tiles", model::Privilege::RW), arg("ghost", model::Privilege::RO)},
-                                "", {}}};
+                                "", {}, "", false}};
   return app;
 }
 
