@@ -56,6 +56,15 @@ class Gemm {
     app_.partition(name + "_tiles", name).blocks(g.rows * g.cols).disjoint();
   }
 
+  // A (i x j tiles), B (i x k) and C (k x j) of the n x n matrices, and the leaf that multiplies a tile
+  // of each: the shape shared by the algorithms whose tile grids differ per dimension.
+  void operands(std::int64_t i, std::int64_t j, std::int64_t k) {
+    matrix("A", {i, j, ceil_div(n_, i), ceil_div(n_, j)});
+    matrix("B", {i, k, ceil_div(n_, i), ceil_div(n_, k)});
+    matrix("C", {k, j, ceil_div(n_, k), ceil_div(n_, j)});
+    leaf(ceil_div(n_, i), ceil_div(n_, j), ceil_div(n_, k));
+  }
+
   // The leaf: one cuBLAS DGEMM (or a BLAS call on an OpenMP processor) of an m x k by k x n product.
   void leaf(std::int64_t m, std::int64_t n, std::int64_t k) {
     const auto md = static_cast<double>(m), nd = static_cast<double>(n), kd = static_cast<double>(k);
@@ -116,11 +125,7 @@ std::optional<model::AppModel> build_family(const char* name, Family family, con
   const std::int64_t gx = p.at("gx"), gy = p.at("gy");
   const std::int64_t ti = 2 * gx, tj = 2 * gy, tk = 2 * gx;  // tile grids: A ti x tj, B ti x tk, C tk x tj
   Gemm g(name, p);
-  const std::int64_t n = g.n();
-  g.matrix("A", {ti, tj, ceil_div(n, ti), ceil_div(n, tj)});
-  g.matrix("B", {ti, tk, ceil_div(n, ti), ceil_div(n, tk)});
-  g.matrix("C", {tk, tj, ceil_div(n, tk), ceil_div(n, tj)});
-  g.leaf(ceil_div(n, ti), ceil_div(n, tj), ceil_div(n, tk));
+  g.operands(ti, tj, tk);
   auto& app = g.app();
   for (const char* inner : {"task_7", "task_6"}) app.task(inner).variant(ProcKind::OMP).variant(ProcKind::CPU);
   app.task("task_5").variant(ProcKind::GPU).variant(ProcKind::OMP).variant(ProcKind::CPU);
@@ -163,11 +168,7 @@ std::optional<model::AppModel> build_family(const char* name, Family family, con
 std::optional<model::AppModel> build_3d(const char* name, const Parameters& p, std::int64_t gx, std::int64_t gy,
                                         std::int64_t gz, lang::Diagnostics& diags) {
   Gemm g(name, p);
-  const std::int64_t n = g.n();
-  g.matrix("A", {gx, gy, ceil_div(n, gx), ceil_div(n, gy)});
-  g.matrix("B", {gx, gz, ceil_div(n, gx), ceil_div(n, gz)});
-  g.matrix("C", {gz, gy, ceil_div(n, gz), ceil_div(n, gy)});
-  g.leaf(ceil_div(n, gx), ceil_div(n, gy), ceil_div(n, gz));
+  g.operands(gx, gy, gz);
   auto& app = g.app();
   auto a = [gy](const Coords& c) { return c[0] * gy + c[1]; };
   auto b = [gz](const Coords& c) { return c[0] * gz + c[2]; };

@@ -54,6 +54,13 @@ pid_t read_pid(const std::string& path) {
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
+// The process whose id the command wrote to `pidfile` is no longer running.
+void expect_stopped(const std::string& pidfile) {
+  pid_t pid = read_pid(pidfile);
+  ASSERT_GT(pid, 0) << pidfile;
+  EXPECT_TRUE(process_gone(pid)) << pidfile;
+}
+
 CommandSpec spec(std::string command, std::string pattern = "time = ([0-9.eE+-]+) s") {
   CommandSpec s;
   s.command = std::move(command);
@@ -409,9 +416,7 @@ TEST(CommandRun, TimeoutKillsTheWholeProcessGroup) {
   EXPECT_NE(r.error.hint.find("--timeout"), std::string::npos);
   EXPECT_GE(took, 0.9);
   EXPECT_LT(took, 1 + kKillGrace_s + 1.5);
-  pid_t grandchild = read_pid(dir.file("grandchild.pid"));
-  ASSERT_GT(grandchild, 0);
-  EXPECT_TRUE(process_gone(grandchild));
+  expect_stopped(dir.file("grandchild.pid"));
 }
 
 TEST(CommandRun, TimeoutEscalatesToSigkill) {
@@ -428,9 +433,7 @@ TEST(CommandRun, TimeoutEscalatesToSigkill) {
   EXPECT_EQ(r.runs[0].signal, SIGKILL);
   EXPECT_GE(took, 1 + kKillGrace_s - 0.2);
   EXPECT_LT(took, 1 + kKillGrace_s + 1.5);
-  pid_t grandchild = read_pid(dir.file("grandchild.pid"));
-  ASSERT_GT(grandchild, 0);
-  EXPECT_TRUE(process_gone(grandchild));
+  expect_stopped(dir.file("grandchild.pid"));
 }
 
 TEST(CommandRun, LeftoverProcessesAreStoppedAfterExit) {
@@ -444,9 +447,7 @@ TEST(CommandRun, LeftoverProcessesAreStoppedAfterExit) {
   ASSERT_TRUE(r.ok) << r.error.message;
   EXPECT_EQ(r.value, 2);
   EXPECT_LT(took, kLeftoverLinger_s + kKillGrace_s + 1.5);
-  pid_t leftover = read_pid(dir.file("leftover.pid"));
-  ASSERT_GT(leftover, 0);
-  EXPECT_TRUE(process_gone(leftover));
+  expect_stopped(dir.file("leftover.pid"));
 }
 
 TEST(CommandRun, EscapedGrandchildHoldingThePipeDoesNotHangTheReader) {

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <stdexcept>
 #include <string>
 
 #include <unistd.h>
@@ -39,6 +40,21 @@ json settings() {
 }
 
 json record(int index) { return {{"index", index}, {"ok", true}, {"throughput", 1.5 * index}}; }
+
+// Appends a record, or fails the test (by an exception, which gtest reports) when it cannot.
+void append(RunDir& run, const json& r) {
+  std::string error;
+  if (!run.append_evaluation(r, error)) throw std::runtime_error("append failed: " + error);
+}
+
+// A new run in `tmp` with records 0 .. records-1 appended.
+RunDir started(const TempDir& tmp, int records = 0) {
+  auto created = RunDir::create(tmp.run(), settings());
+  if (!created) throw std::runtime_error("create failed: " + created.error().message);
+  RunDir run = *created;
+  for (int i = 0; i < records; ++i) append(run, record(i));
+  return run;
+}
 
 TEST(RunDir, CreateAppendReopenRoundTrip) {
   TempDir tmp;
@@ -77,12 +93,7 @@ TEST(RunDir, CreateAppendReopenRoundTrip) {
 
 TEST(RunDir, TornLastLineIsDroppedOnOpen) {
   TempDir tmp;
-  auto dir = RunDir::create(tmp.run(), settings());
-  ASSERT_TRUE(dir);
-  RunDir run = *dir;
-  std::string error;
-  ASSERT_TRUE(run.append_evaluation(record(0), error));
-  ASSERT_TRUE(run.append_evaluation(record(1), error));
+  RunDir run = started(tmp, 2);
   auto clean_size = fs::file_size(run.evaluations_path());
   append_raw(run.evaluations_path(), R"({"index": 2, "ok": tr)");
 
@@ -94,7 +105,7 @@ TEST(RunDir, TornLastLineIsDroppedOnOpen) {
 
   // The next append starts on a clean line.
   RunDir resumed = *opened;
-  ASSERT_TRUE(resumed.append_evaluation(record(2), error)) << error;
+  append(resumed, record(2));
   auto again = RunDir::open(tmp.run());
   ASSERT_TRUE(again) << again.error().message;
   ASSERT_EQ(again->evaluations().size(), 3u);
@@ -103,11 +114,7 @@ TEST(RunDir, TornLastLineIsDroppedOnOpen) {
 
 TEST(RunDir, TornLastLineOfZeroBytesIsDropped) {
   TempDir tmp;
-  auto dir = RunDir::create(tmp.run(), settings());
-  ASSERT_TRUE(dir);
-  RunDir run = *dir;
-  std::string error;
-  ASSERT_TRUE(run.append_evaluation(record(0), error));
+  RunDir run = started(tmp, 1);
   // After a power loss a file may end in zeros where the last write did not reach the disk.
   append_raw(run.evaluations_path(), std::string(40, '\0') + "\n");
   auto opened = RunDir::open(tmp.run());
@@ -118,11 +125,7 @@ TEST(RunDir, TornLastLineOfZeroBytesIsDropped) {
 
 TEST(RunDir, WholeLastRecordWithoutNewlineIsKept) {
   TempDir tmp;
-  auto dir = RunDir::create(tmp.run(), settings());
-  ASSERT_TRUE(dir);
-  RunDir run = *dir;
-  std::string error;
-  ASSERT_TRUE(run.append_evaluation(record(0), error));
+  RunDir run = started(tmp, 1);
   append_raw(run.evaluations_path(), record(1).dump());
   auto opened = RunDir::open(tmp.run());
   ASSERT_TRUE(opened) << opened.error().message;
@@ -133,13 +136,9 @@ TEST(RunDir, WholeLastRecordWithoutNewlineIsKept) {
 
 TEST(RunDir, CorruptMiddleLineIsAnErrorNamingTheLine) {
   TempDir tmp;
-  auto dir = RunDir::create(tmp.run(), settings());
-  ASSERT_TRUE(dir);
-  RunDir run = *dir;
-  std::string error;
-  ASSERT_TRUE(run.append_evaluation(record(0), error));
+  RunDir run = started(tmp, 1);
   append_raw(run.evaluations_path(), "{\"index\": 1, oops}\n");
-  ASSERT_TRUE(run.append_evaluation(record(2), error));
+  append(run, record(2));
   auto before = read(run.evaluations_path());
 
   auto opened = RunDir::open(tmp.run());
@@ -153,13 +152,9 @@ TEST(RunDir, CorruptMiddleLineIsAnErrorNamingTheLine) {
 
 TEST(RunDir, MiddleLineThatIsNotAnObjectIsAnError) {
   TempDir tmp;
-  auto dir = RunDir::create(tmp.run(), settings());
-  ASSERT_TRUE(dir);
-  RunDir run = *dir;
-  std::string error;
-  ASSERT_TRUE(run.append_evaluation(record(0), error));
+  RunDir run = started(tmp, 1);
   append_raw(run.evaluations_path(), "\n[1, 2]\n");  // a blank line is skipped, but counted
-  ASSERT_TRUE(run.append_evaluation(record(1), error));
+  append(run, record(1));
   auto opened = RunDir::open(tmp.run());
   ASSERT_FALSE(opened);
   EXPECT_NE(opened.error().message.find("line 3"), std::string::npos);
@@ -239,9 +234,7 @@ TEST(RunDir, OpenErrorsNameTheFile) {
 
 TEST(RunDir, CandidateBestAndSummaryFiles) {
   TempDir tmp;
-  auto created = RunDir::create(tmp.run(), settings());
-  ASSERT_TRUE(created);
-  RunDir run = *created;
+  RunDir run = started(tmp);
   std::string error;
   ASSERT_TRUE(run.write_candidate(42, "Task * GPU;\n", error)) << error;
   ASSERT_TRUE(run.write_candidate(123456, "Task * CPU;\n", error)) << error;
@@ -264,12 +257,8 @@ TEST(RunDir, CandidateBestAndSummaryFiles) {
 
 TEST(RunDir, RecordsWithInvalidUtf8StillWriteAndRead) {
   TempDir tmp;
-  auto created = RunDir::create(tmp.run(), settings());
-  ASSERT_TRUE(created);
-  RunDir run = *created;
-  std::string error;
-  json bad = {{"index", 0}, {"feedback", std::string("out\xff" "put")}};
-  ASSERT_TRUE(run.append_evaluation(bad, error)) << error;
+  RunDir run = started(tmp);
+  append(run, {{"index", 0}, {"feedback", std::string("out\xff" "put")}});
   auto opened = RunDir::open(tmp.run());
   ASSERT_TRUE(opened) << opened.error().message;
   ASSERT_EQ(opened->evaluations().size(), 1u);
@@ -278,9 +267,7 @@ TEST(RunDir, RecordsWithInvalidUtf8StillWriteAndRead) {
 
 TEST(RunDir, AppendFailureNamesTheFile) {
   TempDir tmp;
-  auto created = RunDir::create(tmp.run(), settings());
-  ASSERT_TRUE(created);
-  RunDir run = *created;
+  RunDir run = started(tmp);
   fs::remove(run.evaluations_path());
   fs::create_directories(run.evaluations_path());  // a directory where the log should be
   std::string error;
