@@ -1,5 +1,7 @@
 #include "mapping/interpreter.hpp"
 
+#include <deque>
+
 #include <fmt/format.h>
 
 #include "lang/builtins.hpp"
@@ -122,7 +124,10 @@ std::string show(const Value& v) {
 // ---- interpreter -----------------------------------------------------------------------------------
 
 struct Interpreter::Frame {
-  std::vector<std::pair<std::int32_t, Value>> vars;  // searched from the back: inner bindings first
+  // Searched from the back: inner bindings first. A deque, because `eval_ref` hands out references to
+  // stored values while nested evaluations (comprehensions, calls) push and pop bindings: a deque's
+  // push_back and pop_back never move the other elements, so a borrowed value stays where it is.
+  std::deque<std::pair<std::int32_t, Value>> vars;
   const Value* find(std::int32_t symbol) const {
     for (auto it = vars.rbegin(); it != vars.rend(); ++it)
       if (it->first == symbol) return &it->second;

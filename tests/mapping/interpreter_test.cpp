@@ -276,5 +276,24 @@ TEST_F(Eval, ParentOnAnotherKindIsNotInTheSpace) {
   EXPECT_EQ(std::get<lang::Diagnostic>(e).code, "eval.processor-not-in-space");
 }
 
+// A value borrowed from a local variable stays valid while nested evaluations (a comprehension's
+// binding, a call) add and remove bindings in the same frame.
+TEST_F(Eval, LocalSpaceIndexedByAComprehensionStaysValid) {
+  ASSERT_TRUE(run("m_gpu = Machine(GPU);\n"
+                  "def c3(Task task) { grid = m_gpu; return grid[*tuple(0 for k in (0, 1))]; }\n"
+                  "def f(Task task) { s = m_gpu.split(1, 2); "
+                  "return s[*tuple(task.ipoint[0] % s.size[i] for i in (0, 1, 2))]; }"));
+  TaskContext t{"t", {3, 1}, {4, 2}, nullptr, std::nullopt};
+  auto r = interp_->call(*interp_->function("c3"), {TaskRef{&t}});
+  ASSERT_TRUE(std::holds_alternative<Value>(r));
+  auto p = std::get<ProcPoint>(std::get<Value>(r));
+  EXPECT_EQ(p.space.processor_at(p.coords), (ProcessorId{ProcKind::GPU, 0, 0}));
+  // m_gpu is 2 x 4; split(1, 2) makes it 2 x 2 x 2, and point 3 maps to (1, 1, 1): node 1, GPU 3.
+  auto r2 = interp_->call(*interp_->function("f"), {TaskRef{&t}});
+  ASSERT_TRUE(std::holds_alternative<Value>(r2)) << std::get<lang::Diagnostic>(r2).message;
+  auto p2 = std::get<ProcPoint>(std::get<Value>(r2));
+  EXPECT_EQ(p2.space.processor_at(p2.coords), (ProcessorId{ProcKind::GPU, 1, 3}));
+}
+
 }  // namespace
 }  // namespace mage::mapping
