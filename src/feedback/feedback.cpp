@@ -370,27 +370,34 @@ void engine_oom_facts(const sim::OutOfMemory& oom, const sim::Plan& plan, const 
 
 // ---- facts of one completed simulation --------------------------------------------------------------
 
+// A processor's load in the timed steps, in seconds of work: tasks without work (placement or control
+// tasks) are left out, so a processor that only launches them counts as idle.
 struct ProcLoad {
   std::string name;
   ProcKind kind = ProcKind::CPU;
-  int tasks = 0;
-  double utilization = 0;
+  int tasks = 0;           // tasks with work
+  double work = 0;         // s
+  double utilization = 0;  // work / the timed window
 };
 
 // Every application processor of the machine, with the load of those that ran tasks.
 std::vector<ProcLoad> processor_loads(const sim::SimResult& r) {
+  const double window = r.step_time * static_cast<double>(r.steps);
+  auto load = [&](const sim::ProcessorUse& p) {
+    return ProcLoad{p.name, p.kind, p.work_tasks, p.work, window > 0 ? p.work / window : 0};
+  };
   std::vector<ProcLoad> out;
   if (r.plan.platform.processors.empty()) {
-    for (const auto& p : r.processors) out.push_back({p.name, p.kind, p.tasks, p.utilization});
+    for (const auto& p : r.processors) out.push_back(load(p));
     return out;
   }
   std::unordered_map<std::string_view, const sim::ProcessorUse*> used;
   for (const auto& p : r.processors) used.emplace(p.name, &p);
   for (const auto& p : r.plan.platform.processors) {
     if (auto it = used.find(p.name); it != used.end())
-      out.push_back({p.name, it->second->kind, it->second->tasks, it->second->utilization});
+      out.push_back(load(*it->second));
     else if (auto k = kind_of_processor(p.name))
-      out.push_back({p.name, *k, 0, 0});
+      out.push_back({p.name, *k, 0, 0, 0});
   }
   return out;
 }
@@ -404,7 +411,7 @@ std::optional<ProcKind> kind_of_task(const sim::Plan& plan, const std::string& t
 
 void critical_path_facts(const sim::SimResult& r, Facts& f) {
   const auto& c = r.critical;
-  double total = c.compute + c.copies + c.runtime;
+  double total = c.compute + c.copies + c.runtime + c.waits;
   if (total > 0) {
     f.compute_share = c.compute / total;
     f.copies_share = c.copies / total;
@@ -439,13 +446,13 @@ void copy_facts(const sim::SimResult& r, const lang::Program* program, Facts& f)
 void load_facts(const sim::SimResult& r, const std::vector<ProcLoad>& loads, const lang::Program* program,
                 Facts& f) {
   auto& v = f.vars;
-  // The kind that ran most tasks.
+  // The kind that did most work in the timed steps.
   std::optional<ProcKind> main;
-  int most = 0;
+  double most = 0;
   for (ProcKind k : kAllProcKinds) {
-    int n = 0;
-    for (const auto& p : loads) n += p.kind == k ? p.tasks : 0;
-    if (n > most) most = n, main = k;
+    double w = 0;
+    for (const auto& p : loads) w += p.kind == k ? p.work : 0;
+    if (w > most) most = w, main = k;
   }
   v["kind"] = "processor";
   v["kind_processors"] = "0";
@@ -458,54 +465,59 @@ void load_facts(const sim::SimResult& r, const std::vector<ProcLoad>& loads, con
   for (const auto& p : loads)
     if (p.kind == *main) of_kind.push_back(&p);
   f.kind_processors = static_cast<int>(of_kind.size());
-  f.kind_tasks = most;
+  f.kind_work = most;
   const ProcLoad* idle = of_kind.front();
   f.min_utilization = 1;
-  double busy = 0;
   for (const ProcLoad* p : of_kind) {
+    f.kind_tasks += p->tasks;
     f.max_tasks = std::max(f.max_tasks, p->tasks);
-    if (p->utilization < idle->utilization) idle = p;
+    f.max_work = std::max(f.max_work, p->work);
+    if (p->work < idle->work) idle = p;
     f.min_utilization = std::min(f.min_utilization, p->utilization);
     f.max_utilization = std::max(f.max_utilization, p->utilization);
-    busy += p->utilization;
   }
-  // The processors busier than average, and their share of the tasks and of the work.
-  double mean = busy / f.kind_processors;
+  // The processors with more work than average, and their share of it.
+  double mean = f.kind_work / f.kind_processors;
   std::vector<std::string> heavy;
   int heavy_tasks = 0;
-  double heavy_busy = 0;
+  double heavy_work = 0;
   for (const ProcLoad* p : of_kind)
-    if (p->utilization > mean)
-      heavy.push_back(p->name), heavy_tasks += p->tasks, heavy_busy += p->utilization;
+    if (p->work > mean) heavy.push_back(p->name), heavy_tasks += p->tasks, heavy_work += p->work;
   v["kind"] = to_string(*main);
   v["kind_processors"] = std::to_string(f.kind_processors);
   v["kind_tasks"] = std::to_string(f.kind_tasks);
+  v["kind_work_s"] = model::format_seconds(f.kind_work);
   v["idle_proc"] = idle->name;
-  v["idle_pct"] = percent(1 - idle->utilization);
+  v["idle_pct"] = percent(std::clamp(1 - idle->utilization, 0.0, 1.0));
   v["heavy_procs"] = list_names(heavy, false);
   v["heavy_count"] = std::to_string(heavy.size());
   v["heavy_tasks"] = std::to_string(heavy_tasks);
-  v["heavy_work"] = percent(busy > 0 ? heavy_busy / busy : 0);
+  v["heavy_work_s"] = model::format_seconds(heavy_work);
+  v["heavy_work"] = percent(f.kind_work > 0 ? heavy_work / f.kind_work : 0);
   v["util_range"] = f.min_utilization == f.max_utilization
                         ? percent(f.min_utilization)
                         : fmt::format("{}–{}", percent(f.min_utilization), percent(f.max_utilization));
 
-  // The task with most points on that kind, and how many points it has in one step.
-  std::map<std::string, int> per_task;
+  // The task with most work on that kind in the timed steps, and how many points it has in one step.
   const auto& plan = r.plan;
+  const std::size_t first_timed = sim::first_timed_task(plan.graph);
+  auto counted = [&](std::size_t i) {
+    return i >= first_timed && plan.tasks[i].kind == *main && sim::has_work(plan.tasks[i]);
+  };
+  std::map<std::string, double> per_task;
   for (std::size_t i = 0; i < plan.tasks.size() && i < plan.graph.tasks.size(); ++i)
-    if (plan.tasks[i].kind == *main) ++per_task[plan.graph.tasks[i].name];
+    if (counted(i)) per_task[plan.graph.tasks[i].name] += plan.graph.tasks[i].compute_seconds;
   std::string task;
-  int task_points = 0;
-  for (const auto& [name, n] : per_task)
-    if (n > task_points) task = name, task_points = n;
+  double task_work = 0;
+  for (const auto& [name, w] : per_task)
+    if (w > task_work) task = name, task_work = w;
   if (task.empty()) {
     v["index_edit"] = fmt::format("edit the `IndexTaskMap` function of the main {} task", to_string(*main));
     return;
   }
   std::optional<int> first_step;
   for (std::size_t i = 0; i < plan.tasks.size() && i < plan.graph.tasks.size(); ++i) {
-    if (plan.graph.tasks[i].name != task || plan.tasks[i].kind != *main) continue;
+    if (plan.graph.tasks[i].name != task || !counted(i)) continue;
     if (!first_step) first_step = plan.tasks[i].step;
     if (plan.tasks[i].step == *first_step) ++f.points_per_step;
   }
@@ -752,13 +764,15 @@ Feedback from_simulation(const sim::SimResult& r, const lang::Program* program) 
   } else {
     facts = performance_facts(r, program);
     const auto& c = r.critical;
+    const double window = r.step_time * static_cast<double>(r.steps);
     fb.system = fmt::format(
-        "{}: {} per step over {} step{} ({} in all), throughput {:.4g} {} (simulated); critical path {} "
-        "computing, "
-        "{} waiting for copies, {} waiting for the runtime",
+        "{}: {} per step over {} step{} = {} timed after {} of warm-up ({} in all), throughput {:.4g} {} "
+        "(simulated); critical path {} computing + {} copies + {} runtime + {} waiting = {}",
         header, model::format_seconds(r.step_time), r.steps, r.steps == 1 ? "" : "s",
-        model::format_seconds(r.total_time), r.throughput, r.unit, model::format_seconds(c.compute),
-        model::format_seconds(c.copies), model::format_seconds(c.runtime));
+        model::format_seconds(window), model::format_seconds(r.warmup_time), model::format_seconds(r.total_time),
+        r.throughput, r.unit, model::format_seconds(c.compute), model::format_seconds(c.copies),
+        model::format_seconds(c.runtime), model::format_seconds(c.waits),
+        model::format_seconds(c.compute + c.copies + c.runtime + c.waits));
   }
   compose(fb, evaluate(facts));
   fb.fired = facts.fired;

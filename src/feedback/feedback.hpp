@@ -67,11 +67,14 @@ struct Facts {
   bool has_copy = false;
   MemKind copy_from = MemKind::SYSMEM;
   MemKind copy_to = MemKind::SYSMEM;
-  // Load on the processor kind that ran most tasks.
+  // Load in the timed steps on the processor kind that did most work, in seconds of work: tasks without
+  // work (placement, control) are left out.
   int kind_processors = 0;     // processors of that kind on the machine (or that ran tasks, if unknown)
-  int kind_tasks = 0;          // tasks that ran on that kind
-  int max_tasks = 0;           // on the busiest processor of that kind
-  double min_utilization = 0;  // of the least and the most busy processor of that kind
+  int kind_tasks = 0;          // tasks with work that ran on that kind
+  int max_tasks = 0;           // on the processor of that kind with most of them
+  double kind_work = 0;        // s of work on that kind
+  double max_work = 0;         // s of work on the busiest processor of that kind
+  double min_utilization = 0;  // work / timed window, of the least and the most busy processor of that kind
   double max_utilization = 0;
   int points_per_step = 0;  // of the kind's main task in one step (0: unknown)
   // Host processors working while GPUs stay idle, where a `Task` rule could move the work.
@@ -90,7 +93,7 @@ struct Facts {
 // Thresholds of the performance rules.
 inline constexpr double kCopiesShare = 0.3;   // of the critical path waiting for copies
 inline constexpr double kRuntimeShare = 0.3;  // of the critical path waiting for the runtime
-inline constexpr double kImbalance = 1.25;    // busiest processor's tasks over an even share
+inline constexpr double kImbalance = 1.25;    // busiest processor's work over an even share
 inline constexpr double kIdleShare = 0.5;     // least busy processor's utilization over the busiest's
 inline constexpr double kIdleGpus = 0.25;     // mean GPU utilization below which GPUs count as idle
 inline constexpr double kZeroCopyShare = 0.25;

@@ -26,12 +26,11 @@ bool few_points(const Facts& f) {
   return f.kind_processors >= 2 && f.points_per_step > 0 && f.points_per_step < f.kind_processors;
 }
 
-// More tasks, or more work, on some processors of a kind than an even spread would give.
+// More work on some processors of a kind than an even spread would give, in seconds of work.
 bool imbalanced(const Facts& f) {
-  if (f.kind_processors < 2 || f.kind_tasks < f.kind_processors || few_points(f)) return false;
-  double even = std::ceil(static_cast<double>(f.kind_tasks) / f.kind_processors);
-  bool by_count = f.max_tasks > even && f.max_tasks >= kImbalance * even;
-  return by_count || f.min_utilization < kIdleShare * f.max_utilization;
+  if (f.kind_processors < 2 || f.kind_work <= 0 || f.kind_tasks < f.kind_processors || few_points(f)) return false;
+  double even = f.kind_work / f.kind_processors;
+  return f.max_work >= kImbalance * even || f.min_utilization < kIdleShare * f.max_utilization;
 }
 
 bool runtime_dominates(const Facts& f) { return f.runtime_share >= kRuntimeShare; }
@@ -228,8 +227,8 @@ const std::array kRules = {
       "place {region} where {task} and the tasks that write it can share it ({copy_region_edit}), or map "
       "points that share data to one node ({copy_index_edit})"),
     P("perf.imbalance", imbalanced,
-      "{idle_proc} is idle {idle_pct} of the time: the mapping puts {heavy_tasks} of {kind_tasks} {kind} "
-      "tasks ({heavy_work} of the work) on {heavy_procs} ({heavy_count} of {kind_processors} {kind}s)",
+      "{idle_proc} is idle {idle_pct} of the timed steps: the mapping puts {heavy_work_s} of the {kind_work_s} "
+      "of {kind} work ({heavy_work}) on {heavy_procs} ({heavy_count} of {kind_processors} {kind}s)",
       "spread the points of {main_task} evenly over all {kind_processors} {kind}s, e.g. with a block or "
       "cyclic map over the whole machine space: {index_edit}"),
     P("perf.few-points", few_points,

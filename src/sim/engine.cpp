@@ -38,6 +38,8 @@ class Run {
     result_.memory_peak.assign(p.memories.size(), 0);
     in_use_.assign(p.memories.size(), 0);
     mapped_.assign(p.processors.size() * std::max<std::size_t>(g.limits.size(), 1), 0);
+    first_timed_ = first_timed_task(g);
+    warmup_left_ = first_timed_;
     for (std::size_t t = 0; t < n; ++t) {
       per_processor_[g.tasks[t].processor].push_back(static_cast<int>(t));
       // A task without copies never waits for the copy engine (fewer hand-offs between actors).
@@ -151,9 +153,13 @@ class Run {
       if (node >= 0 ? (!task.replicated || task.node != node) : task.replicated) continue;
       if (task.limit_group >= 0) {
         auto limit = graph_.limits[static_cast<std::size_t>(task.limit_group)].count;
+        double before = sg4::Engine::get_clock();
         if (!wait_limit(task.processor, task.limit_group,
                         [&] { return mapped(task.processor, task.limit_group) < limit; }))
           return;
+        // Held back: the task that finished last in the group made room (for the critical path).
+        if (sg4::Engine::get_clock() > before && sg4::Engine::get_clock() > free_at)
+          result_.tasks[t].limit_wait = last_release_[{task.processor, task.limit_group}];
       }
       // The runtime's time is accounted, not simulated: the task is mapped once the runtime has done
       // the work of every task before it, and whoever waits for it sleeps until then. This saves a
@@ -207,6 +213,7 @@ class Run {
       const SimTask& task = graph_.tasks[static_cast<std::size_t>(t)];
       if (task.copies.empty()) continue;
       if (!wait_task(t, [&] { return static_cast<bool>(launched_[static_cast<std::size_t>(t)]); })) return;
+      if (!wait_fence(t)) return;
       sleep_until(result_.tasks[static_cast<std::size_t>(t)].launched);
       comms.clear();
       indices.clear();
@@ -233,6 +240,12 @@ class Run {
     }
   }
 
+  // A timed task, and each copy for it, waits for the execution fence: every warm-up task finished.
+  bool wait_fence(int t) {
+    if (static_cast<std::size_t>(t) < first_timed_) return true;
+    return wait_on(fence_watchers_, [&] { return warmup_left_ == 0; });
+  }
+
   void processor(int proc, const std::vector<int>& tasks) {
     for (int t : tasks) {
       auto ti = static_cast<std::size_t>(t);
@@ -240,6 +253,7 @@ class Run {
       if (!wait_task(t, [&] { return launched_[ti] && copies_done_[ti]; })) return;
       for (int d : task.deps)
         if (!wait_task(d, [&] { return static_cast<bool>(finished_[static_cast<std::size_t>(d)]); })) return;
+      if (!wait_fence(t)) return;
       bool remote = !task.replicated && task.node != 0;
       sleep_until(result_.tasks[ti].launched + (remote ? platform_.remote_launch_latency : 0.0));
       result_.tasks[ti].start = sg4::Engine::get_clock();
@@ -251,7 +265,12 @@ class Run {
       changed_task(t);
       if (task.limit_group >= 0) {
         --mapped(task.processor, task.limit_group);
+        last_release_[{task.processor, task.limit_group}] = t;
         wake(limit_watchers_[{task.processor, task.limit_group}]);
+      }
+      if (ti < first_timed_ && --warmup_left_ == 0) {
+        result_.timed_start = sg4::Engine::get_clock();
+        wake(fence_watchers_);
       }
     }
   }
@@ -265,14 +284,10 @@ class Run {
                                   "InstanceLimit that can never be satisfied)",
                                   graph_.tasks[t].label);
     }
-    double first_timed = -1;
-    for (std::size_t t = 0; t < graph_.tasks.size(); ++t) {
+    for (std::size_t t = 0; t < graph_.tasks.size(); ++t)
       result_.makespan = std::max(result_.makespan, result_.tasks[t].end);
-      if (graph_.tasks[t].step >= graph_.warmup_steps && finished_[t] &&
-          (first_timed < 0 || result_.tasks[t].start < first_timed))
-        first_timed = result_.tasks[t].start;
-    }
-    result_.timed_start = std::max(0.0, first_timed);
+    // Without timed tasks the fence is the end of the run (an empty window).
+    if (first_timed_ == graph_.tasks.size() && warmup_left_ == 0) result_.timed_start = result_.makespan;
   }
 
   const EnginePlatform& platform_;
@@ -285,6 +300,10 @@ class Run {
   std::map<aid_t, sg4::ConditionVariablePtr> actor_cvs_;
   std::vector<std::vector<sg4::ConditionVariable*>> task_watchers_;
   std::map<std::pair<int, int>, std::vector<sg4::ConditionVariable*>> limit_watchers_;
+  std::map<std::pair<int, int>, int> last_release_;  // (processor, limit group) -> task that ended last
+  std::vector<sg4::ConditionVariable*> fence_watchers_;
+  std::size_t first_timed_ = 0;  // tasks before it are the warm-up
+  std::size_t warmup_left_ = 0;  // warm-up tasks not finished yet
   std::vector<bool> launched_, copies_done_, finished_;
   std::vector<std::int64_t> mapped_;
   std::vector<std::uint64_t> in_use_;

@@ -2,7 +2,9 @@
 // is a SimGrid activity; copies share links and contend on them. Each processor runs one task at a time
 // in program order as soon as its dependences and input copies are done; a per-processor copy engine
 // fetches inputs ahead, so copies overlap with computation; each node's runtime maps tasks on its
-// utility processor, with InstanceLimit back-pressure and per-memory accounting.
+// utility processor, with InstanceLimit back-pressure and per-memory accounting. An execution fence
+// separates the warm-up from the timed steps: the timed tasks and their copies start after every warm-up
+// task has finished (the runtime maps ahead regardless, as Legion's does past an execution fence).
 #pragma once
 
 #include <cstdint>
@@ -21,6 +23,7 @@ struct TaskTiming {
   double launched = 0;  // mapped by the runtime
   double start = 0;
   double end = 0;
+  int limit_wait = -1;  // the task whose end let the runtime map this one past an InstanceLimit; -1: none
 };
 
 struct CopyTiming {
@@ -44,7 +47,9 @@ struct EngineResult {
   std::string error;  // why the run did not complete
   std::optional<OutOfMemory> oom;
   double makespan = 0;
-  double timed_start = 0;  // start of the first task after the warm-up steps
+  // The execution fence that ends the warm-up (first_timed_task): the end of the last warm-up task, or 0
+  // without a warm-up. No timed task, and no copy for one, starts before it.
+  double timed_start = 0;
   std::vector<TaskTiming> tasks;
   std::vector<CopyTiming> copies;
   std::vector<double> processor_busy;        // seconds computing, per processor

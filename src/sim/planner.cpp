@@ -189,6 +189,7 @@ class Planner {
     task.processor = static_cast<int>(*proc_id);
     task.node = static_cast<int>(proc.node);
     task.step = step;
+    task.setup = app_.launches[p.launch].setup;
     // A child is launched by its parent on the parent's node, as a replicated launch is by its shard.
     task.replicated = policy_.control_replicated(p.task) || parent >= 0;
     if (auto limit = policy_.instance_limit(p.task)) task.limit_group = limit_group(p.task, *limit);

@@ -34,54 +34,137 @@ lang::Diagnostic engine_failure(const std::string& why) {
   return d;
 }
 
-// Walks back from the last task to finish, each time to whatever it waited for last.
+// The chain of activities that decided the timed window, walked back from the end of the last task to
+// the execution fence. Each link is what the previous one waited for last: a task before a task (a
+// dependence, or the one before it on its processor), a copy of one of its inputs, or the runtime that
+// mapped it; a copy waits for the task that produced its data, the runtime, or the copies before it on
+// its copy engine; the runtime's work on one task waits for its work on the one before, or for the task
+// whose end made room under an InstanceLimit. Each link's time between the fence and the end of the run
+// is counted once, and the time between a link and the one it waited for is a wait, so the parts add up
+// to the window.
 CriticalPath critical_path(const Plan& plan, const EngineResult& r, const model::MachineModel& machine) {
   CriticalPath path;
   const auto& tasks = plan.graph.tasks;
-  if (tasks.empty()) return path;
+  const double fence = r.timed_start;
+  path.window = std::max(0.0, r.makespan - fence);
+  if (tasks.empty() || r.tasks.size() != tasks.size() || path.window <= 0) return path;
+  const std::size_t first_timed = first_timed_task(plan.graph);
+  const double eps = 1e-9 * std::max(1.0, r.makespan);
+  const double overhead = plan.platform.runtime_overhead;
+
   std::vector<std::vector<std::size_t>> copies_of(tasks.size());
   for (std::size_t c = 0; c < r.copies.size(); ++c) copies_of[static_cast<std::size_t>(r.copies[c].task)].push_back(c);
-  std::vector<int> previous_on_proc(tasks.size(), -1);
-  std::map<int, int> last_on_proc;
+  // The task before on the same processor, the task with copies before on the same copy engine, and the
+  // task before on the same runtime (node 0's for launches that are not replicated).
+  std::vector<int> previous_on_proc(tasks.size(), -1), previous_batch(tasks.size(), -1),
+      previous_on_runtime(tasks.size(), -1);
+  std::map<int, int> last_on_proc, last_batch, last_on_runtime;
   for (std::size_t t = 0; t < tasks.size(); ++t) {
-    auto [it, fresh] = last_on_proc.emplace(tasks[t].processor, static_cast<int>(t));
-    if (!fresh) {
-      previous_on_proc[t] = it->second;
-      it->second = static_cast<int>(t);
+    const int id = static_cast<int>(t);
+    if (auto it = last_on_proc.find(tasks[t].processor); it != last_on_proc.end()) previous_on_proc[t] = it->second;
+    last_on_proc[tasks[t].processor] = id;
+    if (!tasks[t].copies.empty()) {
+      if (auto it = last_batch.find(tasks[t].processor); it != last_batch.end()) previous_batch[t] = it->second;
+      last_batch[tasks[t].processor] = id;
     }
+    const int runtime = tasks[t].replicated ? tasks[t].node : -1;
+    if (auto it = last_on_runtime.find(runtime); it != last_on_runtime.end()) previous_on_runtime[t] = it->second;
+    last_on_runtime[runtime] = id;
   }
-  int t = 0;
-  for (std::size_t i = 1; i < tasks.size(); ++i)
-    if (r.tasks[i].end > r.tasks[static_cast<std::size_t>(t)].end) t = static_cast<int>(i);
-  for (int hops = 0; t >= 0 && hops < 100000; ++hops) {
-    auto ti = static_cast<std::size_t>(t);
-    const TaskTiming& tt = r.tasks[ti];
-    path.compute += tt.end - tt.start;
-    if (path.steps.size() < 8)
-      path.steps.push_back(fmt::format("{} on {} computed {}", tasks[ti].label,
-                                       model::processor_name(machine, static_cast<model::ProcId>(tasks[ti].processor)),
-                                       model::format_seconds(tt.end - tt.start)));
-    // What ended last before it started.
-    double latest = tt.launched;
-    int next = -1;
-    const CopyTiming* copy = nullptr;
-    for (int d : tasks[ti].deps)
-      if (r.tasks[static_cast<std::size_t>(d)].end > latest) latest = r.tasks[static_cast<std::size_t>(d)].end, next = d, copy = nullptr;
-    if (int p = previous_on_proc[ti]; p >= 0 && r.tasks[static_cast<std::size_t>(p)].end > latest)
-      latest = r.tasks[static_cast<std::size_t>(p)].end, next = p, copy = nullptr;
-    for (std::size_t c : copies_of[ti])
-      if (r.copies[c].end > latest) latest = r.copies[c].end, copy = &r.copies[c];
-    if (copy) {
-      const CopyOp& op = tasks[ti].copies[static_cast<std::size_t>(copy->index)];
-      path.copies += copy->end - copy->start;
-      if (path.steps.size() < 8)
-        path.steps.push_back(fmt::format("{} waited for a copy of {} ({})", tasks[ti].label, op.what,
-                                         model::format_seconds(copy->end - copy->start)));
-      next = op.after_task;
-    } else if (next < 0 && tt.launched > 0) {
-      path.runtime += tt.launched;
+  auto remote_latency = [&](std::size_t t) {
+    return !tasks[t].replicated && tasks[t].node != 0 ? plan.platform.remote_launch_latency : 0.0;
+  };
+  auto name_of = [&](std::size_t t) {
+    return model::processor_name(machine, static_cast<model::ProcId>(tasks[t].processor));
+  };
+
+  enum class Kind { Task, Copy, Runtime, Fence };
+  struct Link {
+    Kind kind = Kind::Fence;
+    std::size_t index = 0;  // task, or copy timing
+    double end = 0;
+  };
+  // Among the candidates, the one that ended last, no later than `at` (ties: the first offered).
+  struct Latest {
+    double at, eps;
+    Link best{Kind::Fence, 0, -1};
+    bool found = false;
+    void offer(Kind kind, std::size_t index, double end) {
+      if (end > at + eps || (found && end <= best.end)) return;
+      best = Link{kind, index, end};
+      found = true;
     }
-    t = next;
+  };
+  // Adds the part of [from, to] inside the window to `part`; true while the walk is still inside.
+  auto add = [&](double& part, double from, double to) {
+    part += std::max(0.0, to - std::max(from, fence));
+    return from > fence + eps;
+  };
+  auto note = [&](std::string text) {
+    if (path.steps.size() < 8) path.steps.push_back(std::move(text));
+  };
+
+  std::size_t last = 0;
+  for (std::size_t i = 1; i < tasks.size(); ++i)
+    if (r.tasks[i].end > r.tasks[last].end) last = i;
+  Link at{Kind::Task, last, r.tasks[last].end};
+  double cursor = r.tasks[last].end;
+  bool remote_hop = false;  // the runtime link reached from a task on another node pays the launch latency
+  const std::size_t max_hops = 4 * (tasks.size() + r.copies.size()) + 16;
+  for (std::size_t hops = 0; hops < max_hops; ++hops) {
+    Latest latest{cursor, eps};
+    bool inside = true;
+    if (at.kind == Kind::Fence) break;
+    if (at.kind == Kind::Task) {
+      const std::size_t t = at.index;
+      const TaskTiming& tt = r.tasks[t];
+      note(fmt::format("{} on {} computed {}", tasks[t].label, name_of(t), model::format_seconds(tt.end - tt.start)));
+      inside = add(path.compute, tt.start, tt.end);
+      cursor = tt.start;
+      if (!inside) break;
+      if (t >= first_timed) latest.offer(Kind::Fence, 0, fence);
+      for (int d : tasks[t].deps) latest.offer(Kind::Task, static_cast<std::size_t>(d), r.tasks[static_cast<std::size_t>(d)].end);
+      if (int p = previous_on_proc[t]; p >= 0) latest.offer(Kind::Task, static_cast<std::size_t>(p), r.tasks[static_cast<std::size_t>(p)].end);
+      for (std::size_t c : copies_of[t]) latest.offer(Kind::Copy, c, r.copies[c].end);
+      latest.offer(Kind::Runtime, t, tt.launched + remote_latency(t));
+      remote_hop = true;
+    } else if (at.kind == Kind::Copy) {
+      const CopyTiming& ct = r.copies[at.index];
+      const auto t = static_cast<std::size_t>(ct.task);
+      const CopyOp& op = tasks[t].copies[static_cast<std::size_t>(ct.index)];
+      note(fmt::format("{} waited for a copy of {} ({})", tasks[t].label, op.what, model::format_seconds(ct.end - ct.start)));
+      inside = add(path.copies, ct.start, ct.end);
+      cursor = ct.start;
+      if (!inside) break;
+      if (t >= first_timed) latest.offer(Kind::Fence, 0, fence);
+      for (std::size_t i = 0; i <= static_cast<std::size_t>(ct.index) && i < tasks[t].copies.size(); ++i)
+        if (int after = tasks[t].copies[i].after_task; after >= 0)
+          latest.offer(Kind::Task, static_cast<std::size_t>(after), r.tasks[static_cast<std::size_t>(after)].end);
+      if (int p = previous_batch[t]; p >= 0)
+        for (std::size_t c : copies_of[static_cast<std::size_t>(p)]) latest.offer(Kind::Copy, c, r.copies[c].end);
+      latest.offer(Kind::Runtime, t, r.tasks[t].launched);
+      remote_hop = false;
+    } else {  // the runtime mapping task t, then (from a task on another node) the launch message
+      const std::size_t t = at.index;
+      const double launched = r.tasks[t].launched;
+      if (remote_hop) inside = add(path.runtime, launched, launched + remote_latency(t));
+      remote_hop = false;
+      if (inside) inside = add(path.runtime, launched - overhead, launched);
+      note(fmt::format("{} waited for the runtime to map it", tasks[t].label));
+      cursor = launched - overhead;
+      if (!inside) break;
+      if (int p = previous_on_runtime[t]; p >= 0)
+        latest.offer(Kind::Runtime, static_cast<std::size_t>(p), r.tasks[static_cast<std::size_t>(p)].launched);
+      if (int w = r.tasks[t].limit_wait; w >= 0)
+        latest.offer(Kind::Task, static_cast<std::size_t>(w), r.tasks[static_cast<std::size_t>(w)].end);
+    }
+    if (!latest.found) {  // nothing explains the time back to the fence: the path waited
+      path.waits += std::max(0.0, cursor - fence);
+      break;
+    }
+    if (!add(path.waits, latest.best.end, cursor)) break;
+    cursor = latest.best.end;
+    at = latest.best;
   }
   return path;
 }
@@ -109,15 +192,21 @@ SimResult simulate(const model::AppModel& app, const model::MachineModel& machin
   }
   result.ok = true;
   result.total_time = r.makespan;
-  double timed = r.makespan - r.timed_start;
+  result.warmup_time = r.timed_start;
+  double timed = std::max(0.0, r.makespan - r.timed_start);
   result.step_time = app.steps > 0 ? timed / static_cast<double>(app.steps) : 0;
   result.throughput = result.step_time > 0 ? app.throughput.per_step / result.step_time : 0;
 
   const auto& tasks = result.plan.graph.tasks;
   std::map<int, ProcessorUse> procs;
+  const std::size_t first_timed = first_timed_task(result.plan.graph);
   for (std::size_t t = 0; t < tasks.size(); ++t) {
     auto& use = procs[tasks[t].processor];
     ++use.tasks;
+    if (t >= first_timed && t < result.plan.tasks.size() && has_work(result.plan.tasks[t])) {
+      ++use.work_tasks;
+      use.work += tasks[t].compute_seconds;
+    }
   }
   for (auto& [p, use] : procs) {
     use.name = model::processor_name(machine, static_cast<model::ProcId>(p));
@@ -163,8 +252,10 @@ SimResult simulate(const model::AppModel& app, const model::MachineModel& machin
 std::string render_summary(const SimResult& r) {
   std::string out = fmt::format("application `{}` on {}\n", r.app, r.machine);
   if (!r.ok) return out + fmt::format("failed: {}\n", r.error ? r.error->message : "unknown error");
-  out += fmt::format("time: {} for {} timed step{} ({} per step), {} in all\n", model::format_seconds(r.step_time * static_cast<double>(r.steps)),
-                     r.steps, r.steps == 1 ? "" : "s", model::format_seconds(r.step_time), model::format_seconds(r.total_time));
+  out += fmt::format("time: {} for {} timed step{} ({} per step) after {} of warm-up, {} in all\n",
+                     model::format_seconds(r.step_time * static_cast<double>(r.steps)), r.steps, r.steps == 1 ? "" : "s",
+                     model::format_seconds(r.step_time), model::format_seconds(r.warmup_time),
+                     model::format_seconds(r.total_time));
   out += fmt::format("throughput: {:.4g} {} (simulated)\n", r.throughput, r.unit);
   out += "processors:\n";
   for (const auto& p : r.processors)
@@ -184,9 +275,10 @@ std::string render_summary(const SimResult& r) {
       out += fmt::format("  {:<14} {:>10} of {}\n", m.name, model::format_bytes(static_cast<std::int64_t>(m.peak)),
                          m.capacity ? model::format_bytes(static_cast<std::int64_t>(m.capacity)) : std::string("unbounded"));
   }
-  out += fmt::format("critical path: {} computing, {} waiting for copies, {} waiting for the runtime\n",
+  out += fmt::format("critical path of the timed steps: {} computing + {} copies + {} runtime + {} waiting = {}\n",
                      model::format_seconds(r.critical.compute), model::format_seconds(r.critical.copies),
-                     model::format_seconds(r.critical.runtime));
+                     model::format_seconds(r.critical.runtime), model::format_seconds(r.critical.waits),
+                     model::format_seconds(r.critical.window));
   return out;
 }
 
@@ -201,13 +293,16 @@ nlohmann::json to_json(const SimResult& r) {
     return j;
   }
   j["total_time_s"] = r.total_time;
+  j["warmup_time_s"] = r.warmup_time;
+  j["timed_time_s"] = r.step_time * static_cast<double>(r.steps);
   j["step_time_s"] = r.step_time;
   j["steps"] = r.steps;
   j["throughput"] = r.throughput;
   j["unit"] = r.unit;
   for (const auto& p : r.processors)
     j["processors"].push_back({{"name", p.name}, {"kind", std::string(to_string(p.kind))}, {"tasks", p.tasks},
-                               {"busy_s", p.busy}, {"utilization", p.utilization}});
+                               {"busy_s", p.busy}, {"utilization", p.utilization}, {"work_tasks", p.work_tasks},
+                               {"work_s", p.work}});
   for (const auto& c : r.channels)
     j["channels"].push_back({{"name", c.name}, {"bytes", c.bytes}, {"utilization", c.utilization}});
   for (const auto& m : r.memories)
@@ -219,7 +314,8 @@ nlohmann::json to_json(const SimResult& r) {
                            {"seconds", c.seconds}});
   j["copy_bytes"] = r.copy_bytes;
   j["critical_path"] = {{"compute_s", r.critical.compute}, {"copies_s", r.critical.copies},
-                        {"runtime_s", r.critical.runtime}, {"steps", r.critical.steps}};
+                        {"runtime_s", r.critical.runtime}, {"waits_s", r.critical.waits},
+                        {"window_s", r.critical.window}, {"steps", r.critical.steps}};
   return j;
 }
 

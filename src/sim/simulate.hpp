@@ -22,6 +22,10 @@ struct ProcessorUse {
   int tasks = 0;
   double busy = 0;         // s computing
   double utilization = 0;  // busy / total time
+  // The timed steps' work: kernel time (launch overhead included) of the tasks after the fence that
+  // have work to do (FLOP or bytes); tasks without work, such as placement or control tasks, are left out.
+  int work_tasks = 0;
+  double work = 0;  // s
 };
 
 struct ChannelUse {
@@ -48,13 +52,19 @@ struct CopyGroup {
   double seconds = 0;  // summed durations
 };
 
-// The chain of activities that decided the total time, by kind.
+// The chain of activities that decided the timed window (from the execution fence to the end of the
+// run), by kind: compute + copies + runtime + waits = window.
 struct CriticalPath {
   double compute = 0;  // s of task execution on the path
   double copies = 0;   // s of copies the path waited for
-  double runtime = 0;  // s waiting for the runtime to map tasks
+  double runtime = 0;  // s of the runtime's work on the path: mapping tasks, launch messages to other nodes
   std::vector<std::string> steps;  // the last few links of the chain, latest first
+  double waits = 0;    // s between a link and the one it waited for (time nothing on the path explains)
+  double window = 0;   // s from the fence to the end of the run
 };
+
+// Whether a planned task has work to do; one without (a placement or control task) only costs its launch.
+inline bool has_work(const TaskPlan& t) { return t.flops > 0 || t.traffic > 0; }
 
 struct SimResult {
   bool ok = false;
@@ -62,7 +72,8 @@ struct SimResult {
   std::string machine;    // "p100x4, 1 node (simulated model)"
   std::string app;
   double total_time = 0;  // s, all steps
-  double step_time = 0;   // s per timed step
+  double warmup_time = 0; // s before the execution fence: set-up and warm-up steps
+  double step_time = 0;   // s per timed step: (end of the run - fence) / steps
   std::int64_t steps = 0;
   double throughput = 0;  // in `unit`
   std::string unit;

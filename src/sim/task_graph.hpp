@@ -38,6 +38,7 @@ struct SimTask {
   std::vector<Allocation> allocations;  // made when the runtime maps the task
   int limit_group = -1;    // index into TaskGraph::limits for InstanceLimit back-pressure, -1 if none
   int step = 0;            // time step, for the timed window
+  bool setup = false;      // of a set-up launch (first step only): part of the warm-up
   bool replicated = false; // control-replicated: launched by its own node's runtime, not node 0's
 };
 
@@ -80,5 +81,16 @@ struct TaskGraph {
   std::vector<InstanceLimitGroup> limits;
   int warmup_steps = 0;             // steps before the timed window
 };
+
+// The warm-up is the set-up launches and the warm-up steps; an execution fence follows it, and the timed
+// steps are the tasks after the fence. The fence sits after the last warm-up task in program order, so a
+// task that precedes a set-up launch belongs to the warm-up too (no timed task can be one a warm-up task
+// waits for). Returns the index of the first timed task (tasks.size() when every task is warm-up).
+inline std::size_t first_timed_task(const TaskGraph& g) {
+  std::size_t first = 0;
+  for (std::size_t t = 0; t < g.tasks.size(); ++t)
+    if (g.tasks[t].setup || g.tasks[t].step < g.warmup_steps) first = t + 1;
+  return first;
+}
 
 }  // namespace mage::sim

@@ -474,9 +474,10 @@ struct SimRun {
   int cpu(int c) const { return gpus + c; }
   model::MemId fbmem(int g) const { return static_cast<model::MemId>(2 + g); }
 
-  // A point task of `name` on engine processor `proc`.
+  // A point task of `name` on engine processor `proc`; one without work (`work` false) only costs its
+  // launch, as a placement or control task does.
   void task(const std::string& name, int proc, double seconds, int step = 0,
-            std::vector<sim::ArgPlan> args = {}) {
+            std::vector<sim::ArgPlan> args = {}, bool work = true) {
     sim::SimTask t;
     t.name = name;
     t.label = fmt::format("{} ({})", name, r.plan.graph.tasks.size());
@@ -489,19 +490,22 @@ struct SimRun {
     tp.processor = static_cast<model::ProcId>(proc);
     tp.step = step;
     tp.args = std::move(args);
+    tp.flops = work ? 1e9 * seconds : 0;
     r.plan.tasks.push_back(tp);
   }
 
   // The summary the simulator would give: load per processor, a compute-bound critical path.
   const sim::SimResult& done(sim::CriticalPath critical = {1, 0, 0, {}}) {
     std::map<int, sim::ProcessorUse> used;
-    for (const auto& t : r.plan.graph.tasks) {
+    for (std::size_t i = 0; i < r.plan.graph.tasks.size(); ++i) {
+      const auto& t = r.plan.graph.tasks[i];
       auto& u = used[t.processor];
       u.name = r.plan.platform.processors[static_cast<std::size_t>(t.processor)].name;
       u.kind = t.processor < gpus ? ProcKind::GPU : ProcKind::CPU;
       ++u.tasks;
       u.busy += t.compute_seconds;
       u.utilization = u.busy / r.total_time;
+      if (sim::has_work(r.plan.tasks[i])) ++u.work_tasks, u.work += t.compute_seconds;
     }
     r.processors.clear();
     for (auto& [p, u] : used) r.processors.push_back(u);
@@ -608,8 +612,8 @@ TEST(FeedbackSimulation, Imbalance) {
   lang::Program p = program("IndexTaskMap GPU f;\n");
   Feedback f = simulated(run.done(), &p);
   ASSERT_EQ(f.fired, std::vector<std::string>{"perf.imbalance"}) << render(f);
-  EXPECT_NE(f.explain.find("n0.gpu3 is idle 80% of the time: the mapping puts 15 of 16 GPU tasks (94% of the "
-                           "work) on n0.gpu0, n0.gpu1, n0.gpu2 (3 of 4 GPUs)"),
+  EXPECT_NE(f.explain.find("n0.gpu3 is idle 80% of the timed steps: the mapping puts 3.0 s of the 3.2 s of GPU "
+                           "work (94%) on n0.gpu0, n0.gpu1, n0.gpu2 (3 of 4 GPUs)"),
             std::string::npos)
       << f.explain;
   EXPECT_NE(f.suggest.find("edit function `f` of the `IndexTaskMap` rule at line 1"), std::string::npos)
@@ -623,7 +627,7 @@ TEST(FeedbackSimulation, ImbalanceCountsProcessorsThatRanNothing) {
     for (int i = 0; i < 4; ++i) run.task("stencil", run.gpu(g), 0.25);
   Feedback f = simulated(run.done());
   ASSERT_TRUE(fired(f, "perf.imbalance")) << render(f);
-  EXPECT_NE(f.explain.find("n0.gpu3 is idle 100% of the time"), std::string::npos) << f.explain;
+  EXPECT_NE(f.explain.find("n0.gpu3 is idle 100% of the timed steps"), std::string::npos) << f.explain;
   EXPECT_NE(f.suggest.find("edit the `IndexTaskMap` function of `stencil`"), std::string::npos) << f.suggest;
 }
 
@@ -634,10 +638,39 @@ TEST(FeedbackSimulation, ImbalanceInWorkWithEvenTaskCounts) {
   Feedback f = simulated(run.done());
   ASSERT_TRUE(fired(f, "perf.imbalance")) << render(f);
   EXPECT_NE(f.explain.find(
-                "n0.gpu1 is idle 80% of the time: the mapping puts 4 of 16 GPU tasks (62% of the work) on "
-                "n0.gpu0 (1 of 4 GPUs)"),
+                "n0.gpu1 is idle 80% of the timed steps: the mapping puts 1.0 s of the 1.6 s of GPU work (62%) "
+                "on n0.gpu0 (1 of 4 GPUs)"),
             std::string::npos)
       << f.explain;
+}
+
+// Each GPU has one point of the leaf; placement tasks without work crowd two of them. Task counts are
+// uneven, work is not: no imbalance.
+TEST(FeedbackSimulation, TasksWithoutWorkAreNotLoad) {
+  SimRun run(4, 2);
+  for (int g = 0; g < 4; ++g) run.task("task_4", run.gpu(g), 0.25);
+  for (int i = 0; i < 34; ++i) run.task("task_5", run.gpu(i % 2 == 0 ? 0 : 2), 5e-6, 0, {}, false);
+  Feedback f = simulated(run.done());
+  EXPECT_FALSE(fired(f, "perf.imbalance")) << render(f);
+  EXPECT_FALSE(fired(f, "perf.few-points")) << render(f);
+  EXPECT_TRUE(fired(f, "perf.balanced")) << render(f);
+  EXPECT_NE(f.explain.find("the 4 GPUs are evenly loaded"), std::string::npos) << f.explain;
+}
+
+// Even task counts, uneven work: two GPUs run the leaves, two only tasks without work.
+TEST(FeedbackSimulation, ImbalanceCountsSecondsOfWork) {
+  SimRun run(4, 2);
+  for (int g = 0; g < 4; ++g)
+    for (int i = 0; i < 2; ++i)
+      if (g < 2) run.task("task_4", run.gpu(g), 0.25);
+      else run.task("task_5", run.gpu(g), 5e-6, 0, {}, false);
+  Feedback f = simulated(run.done());
+  ASSERT_TRUE(fired(f, "perf.imbalance")) << render(f);
+  EXPECT_NE(f.explain.find("n0.gpu2 is idle 100% of the timed steps: the mapping puts 1.0 s of the 1.0 s of GPU "
+                           "work (100%) on n0.gpu0, n0.gpu1 (2 of 4 GPUs)"),
+            std::string::npos)
+      << f.explain;
+  EXPECT_NE(f.suggest.find("spread the points of `task_4`"), std::string::npos) << f.suggest;
 }
 
 TEST(FeedbackSimulation, FewPointsPerStep) {
