@@ -166,6 +166,7 @@ CriticalPath critical_path(const Plan& plan, const EngineResult& r, const model:
     cursor = latest.best.end;
     at = latest.best;
   }
+  if (path.waits < eps) path.waits = 0;  // rounding between links that meet
   return path;
 }
 
