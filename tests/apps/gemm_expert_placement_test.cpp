@@ -3,6 +3,7 @@
 // the mapper is asked through the compiled policy, launch by launch, as `mage map` asks it (no simulation).
 #include <array>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -149,6 +150,8 @@ struct Case {
   std::string app;
   std::int64_t nodes;
 };
+
+void PrintTo(const Case& c, std::ostream* os) { *os << c.app << " on " << c.nodes << " node(s)"; }
 
 class GemmExpertPlacement : public ::testing::TestWithParam<Case> {};
 

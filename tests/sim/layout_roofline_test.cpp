@@ -105,13 +105,14 @@ TEST(LayoutRoofline, AosLeavesTheComputeBoundCircuitAlone) {
 }
 
 TEST(LayoutRoofline, AosSlowsTheMemoryBoundStencil) {
-  // stencil (24 B a point) and increment (16 B) stream their tiles; interleaved, both move 32 B a point.
-  // Kernels are most of a step, so AOS costs well over 20%, and never more than 64 / 40 = 1.6x.
+  // stencil (24 B a point) and increment (16 B) stream their tiles; interleaved, both move 32 B a point
+  // (x1.33 and x2 on their tile's traffic). Kernels are most of a step, so AOS costs well over 20%, and
+  // less than the larger of the two factors.
   auto app = builtin("stencil", {{"steps", 2}});
   const double soa = step_time(app, "Layout * * * SOA;\n"), aos = step_time(app, "Layout * * * AOS;\n");
   ASSERT_GT(soa, 0);
   EXPECT_GT(aos / soa, 1.2) << "SOA " << soa << " s, AOS " << aos << " s";
-  EXPECT_LE(aos / soa, 1.6 + 1e-9) << "SOA " << soa << " s, AOS " << aos << " s";
+  EXPECT_LT(aos / soa, 2.0) << "SOA " << soa << " s, AOS " << aos << " s";
 }
 
 }  // namespace
