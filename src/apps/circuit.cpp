@@ -64,11 +64,16 @@ std::optional<model::AppModel> build_circuit(const Parameters& p, lang::Diagnost
   // calculate_new_currents: 96 FLOP per wire per solver iteration on registers, after loading the
   // wire (~190 B); compute-bound. distribute_charge: 4 FLOP, ~26 B and two scattered atomics per wire.
   // update_voltages: 4 FLOP (a divide) and 24 B per node. Initialisation runs once, on CPUs only.
+  // Layouts scale the memory term (docs/apps/circuit.md): a GPU thread per wire loads every field of its
+  // wire, so interleaved wires (AOS) cost uncoalesced loads of data that is used in full (x1.25);
+  // distribute_charge reads 24 of the 56 B per wire of its instance, whose interleaved neighbours ride
+  // along (x1.5); update_voltages uses every field of its nodes. On a CPU a thread walks a wire's fields
+  // together: no factor.
   const double currents_flops = 96.0 * static_cast<double>(p.at("inner_steps"));
   app.task("calculate_new_currents")
       .variant(ProcKind::CPU).flops_per_element(currents_flops).bytes_per_element(190).work_arg(3)
       .variant(ProcKind::GPU).flops_per_element(currents_flops).bytes_per_element(190).work_arg(3)
-      .slowdown(4, "AOS", 1.25);
+      .slowdown(3, "AOS", 1.25).slowdown(4, "AOS", 1.25);
   app.task("distribute_charge")
       .variant(ProcKind::CPU).flops_per_element(4).bytes_per_element(26).work_arg(3)
       .variant(ProcKind::GPU).flops_per_element(4).bytes_per_element(26).work_arg(3)

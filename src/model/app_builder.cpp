@@ -99,10 +99,10 @@ TaskBuilder& TaskBuilder::work_arg(std::int64_t arg) {
   return *this;
 }
 
-TaskBuilder& TaskBuilder::slowdown(std::int64_t arg, std::string_view predicate, double factor) {
+TaskBuilder& TaskBuilder::slowdown(std::int64_t arg, std::string_view predicate, double factor, LayoutTerm term) {
   auto p = parse(predicate);
   ArgLayout* a = layout(arg, "slowdown");
-  if (p && a) a->slowdown.push_back({*p, factor});
+  if (p && a) a->slowdown.push_back({*p, factor, term});
   return *this;
 }
 

@@ -63,8 +63,10 @@ class TaskBuilder {
   TaskBuilder& flops_per_point(double flops);
   TaskBuilder& bytes_per_point(double bytes);
   TaskBuilder& work_arg(std::int64_t arg);
-  // `predicate` as in the file form: SOA, AOS, C_order, F_order, Align<N.
-  TaskBuilder& slowdown(std::int64_t arg, std::string_view predicate, double factor);
+  // `predicate` as in the file form: SOA, AOS, C_order, F_order, Align<N. The factor scales the memory
+  // term of the roofline unless `term` says the kernel's compute depends on the layout.
+  TaskBuilder& slowdown(std::int64_t arg, std::string_view predicate, double factor,
+                        LayoutTerm term = LayoutTerm::Memory);
   TaskBuilder& reject(std::int64_t arg, std::string_view predicate);
 
  private:

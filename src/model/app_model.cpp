@@ -80,12 +80,20 @@ bool holds(const LayoutPredicate& p, const LayoutFacts& layout) {
   return false;
 }
 
-double Variant::slowdown(std::size_t arg, const LayoutFacts& facts) const {
+std::string_view to_string(LayoutTerm t) { return t == LayoutTerm::Compute ? "compute" : "memory"; }
+
+std::optional<LayoutTerm> parse_layout_term(std::string_view s) {
+  if (s == "memory") return LayoutTerm::Memory;
+  if (s == "compute") return LayoutTerm::Compute;
+  return std::nullopt;
+}
+
+double Variant::slowdown(std::size_t arg, const LayoutFacts& facts, LayoutTerm term) const {
   double factor = 1;
   for (const ArgLayout& a : layout)
     if (a.arg == static_cast<std::int64_t>(arg))
       for (const LayoutSlowdown& s : a.slowdown)
-        if (holds(s.when, facts)) factor *= s.factor;
+        if (s.applies_to == term && holds(s.when, facts)) factor *= s.factor;
   return factor;
 }
 
@@ -591,7 +599,7 @@ class Validator {
           if (!finite_at_least(al.slowdown[s].factor, 1))
             add("usage.app-size", spath + ".factor",
                 fmt::format("slowdown factor {}; expected a number >= 1", al.slowdown[s].factor),
-                "a factor says how many times slower the variant runs with that layout");
+                "a factor says how many times longer the term it applies to takes with that layout");
         }
         for (std::size_t r = 0; r < al.reject.size(); ++r)
           check_predicate(al.reject[r], item(lpath + ".reject", r));
@@ -828,7 +836,7 @@ std::string variant_text(const Variant& v) {
   for (const ArgLayout& a : v.layout) {
     std::vector<std::string> effects;
     for (const LayoutSlowdown& s : a.slowdown)
-      effects.push_back(fmt::format("{} x{:g}", to_string(s.when), s.factor));
+      effects.push_back(fmt::format("{} x{:g} on {}", to_string(s.when), s.factor, to_string(s.applies_to)));
     for (const LayoutPredicate& r : a.reject) effects.push_back("rejects " + to_string(r));
     parts.push_back(fmt::format("argument {}: {}", a.arg, fmt::join(effects, ", ")));
   }

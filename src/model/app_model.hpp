@@ -73,9 +73,17 @@ struct LayoutFacts {
 };
 bool holds(const LayoutPredicate& p, const LayoutFacts& layout);
 
+// The roofline term a layout factor scales. A layout changes how well a kernel's accesses use memory, so
+// factors scale the memory time by default; a kernel whose arithmetic itself depends on the layout (vector
+// loads that need unit stride, say) says so with `Compute`.
+enum class LayoutTerm : std::uint8_t { Memory, Compute };
+std::string_view to_string(LayoutTerm t);  // "memory", "compute"
+std::optional<LayoutTerm> parse_layout_term(std::string_view s);
+
 struct LayoutSlowdown {
   LayoutPredicate when;
   double factor = 1;  // >= 1; factors of every predicate that holds multiply
+  LayoutTerm applies_to = LayoutTerm::Memory;
   friend bool operator==(const LayoutSlowdown&, const LayoutSlowdown&) = default;
 };
 
@@ -100,7 +108,8 @@ struct Variant {
   std::vector<ArgLayout> layout;
 
   bool per_element() const { return flops_per_element != 0 || bytes_per_element != 0; }
-  double slowdown(std::size_t arg, const LayoutFacts& facts) const;  // 1 when nothing applies
+  // The product of the factors on `term` that hold for argument `arg`'s layout; 1 when none applies.
+  double slowdown(std::size_t arg, const LayoutFacts& facts, LayoutTerm term) const;
   bool rejects(std::size_t arg, const LayoutFacts& facts) const;
   friend bool operator==(const Variant&, const Variant&) = default;
 };

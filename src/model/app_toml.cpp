@@ -377,12 +377,23 @@ class Reader {
     check_keys(v, path, {"arg", "slowdown", "reject"});
     get(v, path, "arg", out.arg, true);
     each(v, path, "slowdown", [&](const json& s, const std::string& p) {
-      if (!table(s, p, "`when` and `factor`")) return;
-      check_keys(s, p, {"when", "factor"});
+      if (!table(s, p, "`when`, `factor` and `applies_to`")) return;
+      check_keys(s, p, {"when", "factor", "applies_to"});
       LayoutSlowdown slow;
       const json* when = member(s, p, "when", true);
       auto pred = when ? predicate(*when, child(p, "when")) : std::nullopt;
-      if (get(s, p, "factor", slow.factor, true) && pred) {
+      bool term_ok = true;
+      if (std::string term; get(s, p, "applies_to", term)) {
+        if (auto t = parse_layout_term(term)) {
+          slow.applies_to = *t;
+        } else {
+          term_ok = false;
+          problem("usage.app-field", child(p, "applies_to"), fmt::format("`{}` is not a roofline term", term),
+                  "write \"memory\" (the default: the layout changes how well the kernel's traffic uses the "
+                  "bandwidth) or \"compute\" (the kernel's arithmetic itself depends on the layout)");
+        }
+      }
+      if (get(s, p, "factor", slow.factor, true) && pred && term_ok) {
         slow.when = *pred;
         out.slowdown.push_back(slow);
       }
@@ -537,7 +548,9 @@ json variant_json(const Variant& v) {
   for (const ArgLayout& a : v.layout) {
     json slowdown = json::array(), reject = json::array();
     for (const LayoutSlowdown& s : a.slowdown)
-      slowdown.push_back({{"when", to_string(s.when)}, {"factor", s.factor}});
+      slowdown.push_back({{"when", to_string(s.when)},
+                          {"factor", s.factor},
+                          {"applies_to", std::string(to_string(s.applies_to))}});
     for (const LayoutPredicate& r : a.reject) reject.push_back(to_string(r));
     layouts.push_back({{"arg", a.arg}, {"slowdown", slowdown}, {"reject", reject}});
   }

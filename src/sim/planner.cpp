@@ -202,7 +202,9 @@ class Planner {
 
     std::set<int> deps;
     std::map<std::tuple<model::MemId, model::MemId, int>, std::size_t> copy_index;
-    std::vector<double> arg_bytes, arg_bandwidth;
+    // Per argument the processor reaches: its size, the bandwidth, and the layout's factor on its traffic.
+    std::vector<double> arg_bytes, arg_bandwidth, arg_memory_factor;
+    double memory_factor = 1;  // every argument's, for a processor that reaches none of them
     for (std::size_t i = 0; i < p.args.size(); ++i) {
       const model::ArgPiece& a = p.args[i];
       auto mem_kind = policy_.choose_memory(p.task, a.ref, *kind);
@@ -223,12 +225,15 @@ class Planner {
                                       a.ref.names.empty() ? a.region : a.ref.names.front(), layout.describe()),
                           layout.rule_line ? fmt::format("change the `Layout` rule at line {}", layout.rule_line)
                                            : std::string("add a `Layout` rule for this argument")));
-      tp.slowdown *= variant->slowdown(i, facts);
+      const double arg_memory = variant->slowdown(i, facts, model::LayoutTerm::Memory);
+      memory_factor *= arg_memory;
+      tp.compute_slowdown *= variant->slowdown(i, facts, model::LayoutTerm::Compute);
       tp.args.push_back(ArgPlan{a.ref.names.empty() ? a.region : a.ref.names.front(), *mem_kind, *mem,
-                                layout.describe(), a.bytes});
+                                layout.describe(), a.bytes, arg_memory});
       if (const auto* access = model::find_access(machine_, *proc_id, *mem)) {
         arg_bytes.push_back(static_cast<double>(a.bytes));
         arg_bandwidth.push_back(access->bandwidth);
+        arg_memory_factor.push_back(arg_memory);
       }
       allocate(task, a, *mem, policy_.collect(p.task, a.ref) && a.privilege == model::Privilege::RO);
       track_data(id, task, a, *mem, deps, copy_index);
@@ -244,19 +249,21 @@ class Planner {
     task.deps.assign(deps.begin(), deps.end());
 
     // Roofline: the kernel's traffic splits over its arguments by size, each at the bandwidth the
-    // processor reaches that argument's memory with (zero-copy memory over PCIe is slow).
+    // processor reaches that argument's memory with (zero-copy memory over PCIe is slow) and scaled by
+    // what that argument's layout costs its accesses. Layouts leave the arithmetic alone unless the
+    // model says the kernel's compute depends on them.
     model::Work w = model::work(*variant, p);
     double total = 0;
     for (double b : arg_bytes) total += b;
     double memory_time = 0;
     for (std::size_t i = 0; i < arg_bytes.size(); ++i) {
       double share = total > 0 ? arg_bytes[i] / total : 1.0 / static_cast<double>(arg_bytes.size());
-      if (arg_bandwidth[i] > 0) memory_time += w.bytes * share / arg_bandwidth[i];
+      if (arg_bandwidth[i] > 0) memory_time += w.bytes * share / arg_bandwidth[i] * arg_memory_factor[i];
     }
-    if (arg_bytes.empty() && proc.bandwidth > 0) memory_time = w.bytes / proc.bandwidth;
-    double compute_time = proc.flops > 0 ? w.flops / proc.flops : 0;
+    if (arg_bytes.empty() && proc.bandwidth > 0) memory_time = w.bytes / proc.bandwidth * memory_factor;
+    double compute_time = (proc.flops > 0 ? w.flops / proc.flops : 0) * tp.compute_slowdown;
     double overhead = variant->launch_overhead.value_or(proc.launch_overhead);
-    task.compute_seconds = overhead + std::max(compute_time, memory_time) * tp.slowdown;
+    task.compute_seconds = overhead + std::max(compute_time, memory_time);
     tp.flops = w.flops;
     tp.traffic = w.bytes;
     load_[*proc_id] += task.compute_seconds;

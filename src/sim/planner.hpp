@@ -25,6 +25,7 @@ struct ArgPlan {
   model::MemId memory = 0;
   std::string layout;  // "SOA F_order"
   std::int64_t bytes = 0;
+  double memory_slowdown = 1;  // the layout's factor on this argument's share of the kernel's traffic
 };
 
 struct TaskPlan {
@@ -35,7 +36,7 @@ struct TaskPlan {
   model::ProcId processor = 0;
   double flops = 0;
   double traffic = 0;      // bytes the kernel moves through memory
-  double slowdown = 1;     // from layouts
+  double compute_slowdown = 1;  // the layouts' factor on the kernel's arithmetic (rare: vector loads)
   std::vector<ArgPlan> args;
 };
 

@@ -358,9 +358,10 @@ TEST(AppModel, NestedPartitionsProjectionsAndFutures) {
   EXPECT_DOUBLE_EQ(w.flops, 100 + 4 * 200);
   EXPECT_DOUBLE_EQ(w.bytes, 24 * 200);
   const Variant& v = app.tasks[0].variants[0];
-  EXPECT_DOUBLE_EQ(v.slowdown(1, {true, false, 64}), 2.0);  // F_order
-  EXPECT_DOUBLE_EQ(v.slowdown(1, {true, true, 64}), 1.0);   // C_order
-  EXPECT_DOUBLE_EQ(v.slowdown(0, {true, false, 64}), 1.0);  // other argument
+  EXPECT_DOUBLE_EQ(v.slowdown(1, {true, false, 64}, LayoutTerm::Memory), 2.0);  // F_order
+  EXPECT_DOUBLE_EQ(v.slowdown(1, {true, false, 64}, LayoutTerm::Compute), 1.0);  // a factor on the traffic
+  EXPECT_DOUBLE_EQ(v.slowdown(1, {true, true, 64}, LayoutTerm::Memory), 1.0);   // C_order
+  EXPECT_DOUBLE_EQ(v.slowdown(0, {true, false, 64}, LayoutTerm::Memory), 1.0);  // other argument
   EXPECT_TRUE(v.rejects(1, {true, true, 8}));               // alignment 8 < 16
   EXPECT_FALSE(v.rejects(1, {true, true, 16}));
   const lang::AppSignature sig = app.signature();
@@ -395,7 +396,7 @@ TEST(AppModel, DescribeSummarisesTheApplication) {
         "grid       65,536 elements x 16 B = 1.0 MiB; fields input 8 B, output 8 B",
         "in_xm      of ghost: 4 pieces (2 empty), disjoint; 0 to 256 elements",
         "private    of grid: 4 pieces, disjoint; 16,384 elements each",
-        "GPU: 17 flop + 24 B per element of argument 0; launch overhead 10 µs; argument 0: Align<128 x1.1, "
+        "GPU: 17 flop + 24 B per element of argument 0; launch overhead 10 µs; argument 0: Align<128 x1.1 on memory, "
         "rejects AOS",
         "1. stencil over 2x2 (4 points)", "2. increment over 2x2 (4 points)",
         "1 in_xm      RO    input                identity"})
@@ -651,6 +652,38 @@ TEST(AppModelValidation, FormErrorsPointAtTheValueOrKey) {
   Diagnostics diags;
   EXPECT_FALSE(load_app_toml(t, "app.toml", diags).has_value());
   EXPECT_NE(lang::render_text(diags, nullptr).find("`Align16` is not a layout predicate"), std::string::npos);
+}
+
+// A layout factor scales the memory term unless it says `applies_to = "compute"`; anything else is an
+// error that names the field.
+TEST(AppModelValidation, LayoutFactorsApplyToMemoryOrCompute) {
+  const std::string variant = R"(variants = [{ kind = "CPU", flops_per_element = 2, bytes_per_element = 12 }])";
+  auto layout = [&](std::string_view slowdown) {
+    return with(kMini, variant,
+                std::string(R"(variants = [{ kind = "CPU", flops_per_element = 2, bytes_per_element = 12, )") +
+                    "layout = [{ arg = 0, slowdown = [" + std::string(slowdown) + "] }] }]");
+  };
+  Diagnostics diags;
+  auto app = load_app_toml(
+      layout(R"({ when = "AOS", factor = 2 }, { when = "C_order", factor = 3, applies_to = "compute" })"), "app.toml",
+      diags);
+  ASSERT_TRUE(app) << lang::render_text(diags, nullptr);
+  const auto& slow = app->tasks[0].variants[0].layout[0].slowdown;
+  ASSERT_EQ(slow.size(), 2u);
+  EXPECT_EQ(slow[0].applies_to, LayoutTerm::Memory);  // the default
+  EXPECT_EQ(slow[1].applies_to, LayoutTerm::Compute);
+  const Variant& v = app->tasks[0].variants[0];
+  const LayoutFacts aos_c{false, true, 1};
+  EXPECT_DOUBLE_EQ(v.slowdown(0, aos_c, LayoutTerm::Memory), 2.0);
+  EXPECT_DOUBLE_EQ(v.slowdown(0, aos_c, LayoutTerm::Compute), 3.0);
+  // The JSON form keeps the term.
+  Diagnostics back;
+  EXPECT_EQ(load_app_json(to_json(*app).dump(), "app.json", back), app) << lang::render_text(back, nullptr);
+  EXPECT_NE(describe(*app).find("C_order x3 on compute"), std::string::npos) << describe(*app);
+
+  const std::string bad = layout(R"({ when = "AOS", factor = 2, applies_to = "flops" })");
+  expect_one_error(bad, "usage.app-field", "tasks[0].variants[0].layout[0].slowdown[0].applies_to",
+                   position(bad, R"("flops")"), "`flops` is not a roofline term");
 }
 
 TEST(AppModelValidation, TomlSyntaxError) {

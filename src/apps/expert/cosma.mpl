@@ -25,17 +25,34 @@ def autoblock(Task task) {
     return m_4d[*upper];
 }
 
-# The placements run over (gx, gy, 1), (gx, 1, gz) and (1, gy, gz), and gx gy gz is the number of
-# GPUs: the extent a placement lacks is what the GPUs leave over.
-def full_grid(ISpace s) {
-    p = m_1d.size[0];
-    return s[0] == 1 ? (p / (s[1] * s[2]), s[1], s[2]) : s[1] == 1 ? (s[0], p / (s[0] * s[2]), s[2]) : (s[0], s[1], p / (s[0] * s[1]));
+# A tile of the gx x gy x gz grid lives on GPU rank = x0 + gx x1 + gx gy x2 (mod the GPUs). A is placed
+# over (gx, gy, 1), B over (gx, 1, gz) and C over (1, gy, gz): each placement knows which extent it lacks,
+# and gx gy gz is the number of GPUs.
+def rank(IPoint x, int gx, int gy) {
+    return m_1d[(x[0] + gx * x[1] + gx * gy * x[2]) % m_1d.size[0]];
 }
 
-def rank_cyclic(Task task) {
-    x = task.ipoint;
-    g = full_grid(task.ispace);
-    return m_1d[(x[0] + g[0] * x[1] + g[0] * g[1] * x[2]) % m_1d.size[0]];
+def place_a(Task task) {
+    s = task.ispace;
+    return rank(task.ipoint, s[0], s[1]);
+}
+
+def place_b(Task task) {
+    s = task.ispace;
+    return rank(task.ipoint, s[0], m_1d.size[0] / (s[0] * s[2]));
+}
+
+def place_c(Task task) {
+    s = task.ispace;
+    return rank(task.ipoint, m_1d.size[0] / (s[1] * s[2]), s[1]);
+}
+
+# taco_fill fills A, B and C over the same domains. A domain of extent 1 along k is A's, else one of
+# extent 1 along j is B's, else C's: exact unless C's grid has gz = 1 and gx > 1, which COSMA's grids
+# (the largest extent along k) never have.
+def place_filled(Task task) {
+    s = task.ispace;
+    return s[2] == 1 ? place_a(task) : s[1] == 1 ? place_b(task) : place_c(task);
 }
 
 def linear_distribute(Task task) {
@@ -43,7 +60,10 @@ def linear_distribute(Task task) {
 }
 
 IndexTaskMap task_4 autoblock;
-IndexTaskMap task_1, task_2, task_3, taco_fill rank_cyclic;
+IndexTaskMap task_1 place_a;
+IndexTaskMap task_2 place_b;
+IndexTaskMap task_3 place_c;
+IndexTaskMap taco_fill place_filled;
 IndexTaskMap init_cublas linear_distribute;
 
 ControlReplicate task_1, task_2, task_3, task_4, taco_fill, init_cublas;
