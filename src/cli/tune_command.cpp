@@ -119,8 +119,8 @@ std::unique_ptr<TuneSession> open_session(const TuneOptions& o, const std::strin
     if (!util::write_file_atomic(b.path, b.program, error))
       return usage_failure(lang::make_error(lang::Category::Usage, "rundir.io", {}, error, "")), nullptr;
   std::vector<search::Evaluation> base = s->evaluate(baselines);
-  s->fallback = base[0];
-  if (s->builtin) s->expert = base[1];
+  s->fallback = search::checked(base[0]);
+  if (s->builtin) s->expert = search::checked(base[1]);
   return s;
 }
 
