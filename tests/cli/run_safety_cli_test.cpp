@@ -316,10 +316,10 @@ TEST_F(Cli, WritesFollowSymlinksKeepModesAndRefuseFifos) {
 }
 
 TEST_F(Cli, AFailedWriteToStandardOutputIsAnError) {
-  auto r = run("{ '" + std::string(MAGE_BINARY) + "' apps > /dev/full; }");
+  auto r = run("sh -c \"'" + std::string(MAGE_BINARY) + "' apps > /dev/full\"");
   EXPECT_EQ(r.code, 2) << r.err;
   EXPECT_NE(r.err.find("cannot write to standard output"), std::string::npos) << r.err;
-  r = run("{ '" + std::string(MAGE_BINARY) + "' fmt examples/halo2d.mpl > /dev/full; }");
+  r = run("sh -c \"'" + std::string(MAGE_BINARY) + "' fmt examples/halo2d.mpl > /dev/full\"");
   EXPECT_EQ(r.code, 2) << r.err;
 }
 

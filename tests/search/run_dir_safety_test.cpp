@@ -11,6 +11,7 @@
 #include "temp_dir.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -79,7 +80,7 @@ TEST(RunDirRecords, AWrongTypeIsAnErrorNamingTheLineNotAnAbort) {
   EXPECT_EQ(check_record(json::parse(R"({"index": 3, "ok": true, "score": 0.5, "point": [1, 2],
                                          "error": {"code": "x", "message": "y"}, "tokens": {"prompt": 1}})")),
             std::nullopt);
-  EXPECT_NE(*check_record(json::parse(R"({"score": null})")).value_or("").find("`score` is null, not a number"),
+  EXPECT_NE(check_record(json::parse(R"({"score": null})")).value_or("").find("`score` is null, not a number"),
             std::string::npos);
 }
 
@@ -192,7 +193,9 @@ TEST_F(BestFixture, ResumeRestoresADeletedOrStaleBestFile) {
   TuneResult first = run(6);
   ASSERT_TRUE(first.best_index);
   const std::string best = tmp.file("run/best.mpl");
-  const std::string recorded = read(tmp.file(fmt::format("run/candidates/{:05}.mpl", *first.best_index)));
+  char name[64];
+  std::snprintf(name, sizeof name, "run/candidates/%05zu.mpl", *first.best_index);
+  const std::string recorded = read(tmp.file(name));
   EXPECT_EQ(read(best), recorded);
 
   fs::remove(best);  // deleted by hand: the resume (even with nothing left to evaluate) writes it again
@@ -245,8 +248,13 @@ TEST_F(BestFixture, AMeasurementThatIsNotANormalNumberIsRecordedAsAFailure) {
   EXPECT_TRUE(is_measurement(0));
   EXPECT_FALSE(is_measurement(1e-320));
   EXPECT_FALSE(is_measurement(-2));
-  EXPECT_FALSE(checked(Evaluation{true, 2.0, std::numeric_limits<double>::infinity()}).ok);
-  EXPECT_TRUE(checked(Evaluation{true, 2.0, 0.5}).ok);
+  Evaluation e;
+  e.ok = true;
+  e.score = 2.0;
+  e.value = std::numeric_limits<double>::infinity();
+  EXPECT_FALSE(checked(e).ok);
+  e.value = 0.5;
+  EXPECT_TRUE(checked(e).ok);
 }
 
 }  // namespace

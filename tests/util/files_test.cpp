@@ -37,7 +37,10 @@ TEST(AtomicWrite, ReplacesAFileAndLeavesNoTemporary) {
   ASSERT_TRUE(write_file_atomic(path, "two", error)) << error;
   EXPECT_EQ(read(path), "two");
   std::size_t entries = 0;
-  for (const auto& e : fs::directory_iterator(tmp.path())) ++entries, EXPECT_EQ(e.path().filename(), "a.txt");
+  for (const auto& e : fs::directory_iterator(tmp.path())) {
+    ++entries;
+    EXPECT_EQ(e.path().filename(), "a.txt");
+  }
   EXPECT_EQ(entries, 1u);
 }
 
