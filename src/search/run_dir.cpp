@@ -112,6 +112,7 @@ std::optional<std::string> check_record(const nlohmann::json& r) {
   for (const char* name : {"error", "feedback"}) {
     auto* j = field(name);
     if (!j) continue;
+    if (j->is_string()) continue;  // a message alone
     if (!j->is_object()) return wrong(name, *j, "an object");
     for (const auto& [k, v] : j->items())
       if (!v.is_string() && !v.is_array() && !v.is_object()) return fmt::format("`{}.{}` is {}", name, k, type_name(v));
