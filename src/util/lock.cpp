@@ -40,9 +40,13 @@ FileLock::Outcome FileLock::try_acquire(const std::string& path, FileLock& lock,
   if (r != 0) {
     const int saved = errno;
     if (saved == EWOULDBLOCK) {
-      char buf[32] = {0};
-      ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
-      if (n > 0) holder = std::strtol(buf, nullptr, 10);
+      // The holder writes its id just after locking: give it a moment if the file is still empty.
+      for (int tries = 0; tries < 20 && holder <= 0; ++tries) {
+        char buf[32] = {0};
+        ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
+        if (n > 0 && buf[n - 1] == '\n') holder = std::strtol(buf, nullptr, 10);
+        else ::usleep(5000);
+      }
       ::close(fd);
       return Outcome::Busy;
     }
