@@ -84,6 +84,7 @@ struct TuneOptions {
   // The LLM optimizer (`--optimizer llm`, or `hybrid`: the LLM, then classic phases seeded with its programs).
   std::string llm;  // openai:MODEL or anthropic:MODEL
   std::optional<std::string> llm_url, llm_key_env, replay;
+  std::optional<double> llm_timeout;  // s per request (default: the provider Config's)
   std::size_t iterations = 10, candidates = 1, history = 4;
   double temperature = 0.7;
   std::string feedback = "suggest";

@@ -13,6 +13,7 @@
 #include "apps/builtin.hpp"
 #include "model/app_io.hpp"
 #include "util/files.hpp"
+#include "util/redact.hpp"
 
 namespace mage::cli {
 
@@ -171,7 +172,7 @@ std::optional<lang::SourceFile> load_mapper(const std::string& arg, const std::s
 bool use_color() { return ::isatty(STDERR_FILENO) && std::getenv("NO_COLOR") == nullptr; }
 
 void report_usage(const lang::Diagnostics& diags) {
-  std::fputs(lang::render_text(diags, nullptr, use_color()).c_str(), stderr);
+  std::fputs(util::redact(lang::render_text(diags, nullptr, use_color())).c_str(), stderr);
 }
 
 }  // namespace mage::cli

@@ -1,5 +1,8 @@
 // The `mage` command line: option parsing only; every command's work lives in the core library.
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <iostream>
 
 #include <CLI/CLI.hpp>
 
@@ -7,7 +10,9 @@
 #include "cli/inputs.hpp"
 #include "cli/mcp_command.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run_command_line(int argc, char** argv) {
   using namespace mage::cli;
   CLI::App app{"mage: find fast mappings for task-based parallel programs"};
   app.require_subcommand(1);
@@ -100,6 +105,8 @@ int main(int argc, char** argv) {
   t->add_option("--llm", tune.llm, "the LLM: openai:MODEL (any OpenAI-compatible server) or anthropic:MODEL");
   t->add_option("--llm-url", tune.llm_url, "the server's base URL (default: the provider's)");
   t->add_option("--llm-key-env", tune.llm_key_env, "environment variable holding the API key");
+  t->add_option("--llm-timeout", tune.llm_timeout, "seconds one LLM request may take (default 300)")
+      ->check(CLI::Range(1.0, 86400.0));
   t->add_option("--iterations", tune.iterations, "LLM iterations")->check(CLI::Range(1, 1000))->capture_default_str();
   t->add_option("--candidates", tune.candidates, "LLM candidates per iteration")
       ->check(CLI::Range(1, 16))
@@ -143,4 +150,23 @@ int main(int argc, char** argv) {
     return run_tune(tune);
   }
   return kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace mage::cli;
+  const int code = run_command_line(argc, argv);
+  // Output that could not be written (a full disk, `> /dev/full`, a closed pipe) is a failure, never a
+  // silent success.
+  std::cout.flush();
+  errno = 0;
+  const bool flushed = std::fflush(stdout) == 0;
+  const int saved = errno;
+  if (!flushed || std::ferror(stdout) || std::cout.bad()) {
+    std::fprintf(stderr, "error: cannot write to standard output%s%s\n", saved ? ": " : "",
+                 saved ? std::strerror(saved) : "");
+    return code == kExitOk || code == kExitFindings ? kExitUsage : code;
+  }
+  return code;
 }

@@ -87,8 +87,14 @@ std::unique_ptr<TuneSession> open_session(const TuneOptions& o, const std::strin
   if (!s->settings.run_command.empty()) {
     search::CommandSpec spec;
     spec.command = s->settings.run_command;
-    spec.pattern = o.resume ? s->dir->settings().value("pattern", o.pattern) : o.pattern;
-    const std::string metric = o.resume ? s->dir->settings().value("metric", o.metric) : o.metric;
+    // Read without throwing: in a hand-edited run.json, a value that is not a string reads as the default.
+    auto setting = [&](const char* key, const std::string& fallback) {
+      const auto& j = s->dir->settings();
+      auto it = j.find(key);
+      return o.resume && it != j.end() && it->is_string() ? it->get<std::string>() : fallback;
+    };
+    spec.pattern = setting("pattern", o.pattern);
+    const std::string metric = setting("metric", o.metric);
     spec.metric = metric == "throughput" ? search::CommandSpec::Metric::Throughput : search::CommandSpec::Metric::Time;
     spec.repetitions = o.repetitions;
     spec.timeout_s = o.timeout;
@@ -119,8 +125,8 @@ std::unique_ptr<TuneSession> open_session(const TuneOptions& o, const std::strin
     if (!util::write_file_atomic(b.path, b.program, error))
       return usage_failure(lang::make_error(lang::Category::Usage, "rundir.io", {}, error, "")), nullptr;
   std::vector<search::Evaluation> base = s->evaluate(baselines);
-  s->fallback = base[0];
-  if (s->builtin) s->expert = base[1];
+  s->fallback = search::checked(base[0]);
+  if (s->builtin) s->expert = search::checked(base[1]);
   return s;
 }
 

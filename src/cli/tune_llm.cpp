@@ -18,6 +18,7 @@
 #include "search/mapping_space.hpp"
 #include "model/machine_model.hpp"
 #include "util/files.hpp"
+#include "util/redact.hpp"
 
 namespace mage::cli {
 
@@ -88,6 +89,7 @@ int run_tune_llm(const TuneOptions& o) {
   llm::Config cfg = *config;
   if (o.llm_url) cfg.base_url = *o.llm_url;
   if (o.llm_key_env) cfg.key_env = *o.llm_key_env;
+  if (o.llm_timeout) cfg.timeout_s = *o.llm_timeout;
 
   std::unique_ptr<llm::Client> base;
   if (o.replay) {
@@ -139,7 +141,8 @@ int run_tune_llm(const TuneOptions& o) {
     if (it == outcomes.end()) {
       std::string write_error;
       util::write_file_atomic(evaluating, program, write_error);
-      it = outcomes.emplace(program, s->evaluate({search::Candidate{program, evaluating}}).front()).first;
+      it = outcomes.emplace(program, search::checked(s->evaluate({search::Candidate{program, evaluating}}).front()))
+               .first;
     }
     const search::Evaluation& e = it->second;
     return llm::Evaluation{e.ok, e.score, e.feedback.system, e.feedback.explain, e.feedback.suggest};
@@ -182,11 +185,12 @@ int run_tune_llm(const TuneOptions& o) {
       record["rationale"] = c.rationale;
       record["tokens"] = {{"prompt", c.usage.prompt_tokens}, {"completion", c.usage.completion_tokens}};
       write_failed |= !s->dir->write_candidate(index, c.extracted ? c.program : c.reply, error);
-      write_failed |= !s->dir->append_evaluation(record, error);
+      // best.mpl before the record, so a kill between the two never leaves it older than the recorded best.
       if (e.ok && (!best || e.score > best->score)) {
         best = e, best_index = index, best_program = c.program;
         write_failed |= !s->dir->write_best(c.program, error);
       }
+      write_failed |= !s->dir->append_evaluation(record, error);
       ++index;
     }
     if (!o.quiet) {
@@ -199,7 +203,7 @@ int run_tune_llm(const TuneOptions& o) {
   llm::AgentResult result = agent.run();
   if (write_failed) return usage_failure(usage_error("rundir.io", error, ""));
   if (result.stopped) {
-    std::fputs(lang::render_text(*result.stopped, nullptr, use_color()).c_str(), stderr);
+    std::fputs(util::redact(lang::render_text(*result.stopped, nullptr, use_color())).c_str(), stderr);
     std::fprintf(stderr, "the LLM optimizer stopped after %zu iterations; what it found is kept\n",
                  result.iterations.size());
   }

@@ -19,13 +19,26 @@
 #include <fmt/format.h>
 
 #include "util/files.hpp"
+#include "util/redact.hpp"
 
 namespace mage::llm {
 
 namespace {
 
 constexpr std::size_t kMaxResponseBytes = std::size_t{64} << 20;
-constexpr const char* kRedacted = "[redacted]";
+using util::kRedacted;
+
+// A key with a control character would end the HTTP header it is sent in and start another.
+std::optional<lang::Diagnostic> check_key(const std::string& key, const std::string& env) {
+  auto at = util::find_control_character(key);
+  if (at == std::string::npos) return std::nullopt;
+  return llm_error("llm.bad-key",
+                   fmt::format("the API key{} holds a control character (byte 0x{:02X} at position {}), which would "
+                               "break the HTTP header it is sent in",
+                               env.empty() ? "" : " in $" + env, static_cast<unsigned char>(key[at]), at),
+                   fmt::format("set {} to the key alone, on one line, with no line break or tab inside",
+                               env.empty() ? "the key" : "$" + env));
+}
 
 std::string dump(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
 
@@ -40,13 +53,6 @@ std::string trim(std::string_view s) {
   if (b == std::string_view::npos) return {};
   auto e = s.find_last_not_of(" \t\r\n");
   return std::string(s.substr(b, e - b + 1));
-}
-
-std::string replace_all(std::string text, const std::string& what, const std::string& with) {
-  if (what.empty()) return text;
-  for (auto pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + with.size()))
-    text.replace(pos, what.size(), with);
-  return text;
 }
 
 // ---- HTTP -------------------------------------------------------------------------------------------------
@@ -133,7 +139,7 @@ lang::Diagnostic transport_error(const HttpResult& r, const std::string& url, do
                      "check that --llm-url is the API's base URL");
   if (r.code == CURLE_OPERATION_TIMEDOUT)
     return llm_error("llm.timeout", fmt::format("{} did not answer within {:g} s", url, timeout_s),
-                     "raise the request timeout, or use a faster model or server");
+                     fmt::format("raise --llm-timeout (now {:g} s), or use a faster model or server", timeout_s));
   return llm_error("llm.unreachable", fmt::format("cannot reach {}: {}", url, r.error),
                    "check --llm-url, the network, and that the server is running");
 }
@@ -177,6 +183,7 @@ std::optional<double> retry_after_seconds(const std::map<std::string, std::strin
 
 HttpClient::HttpClient(Config config, std::string key, SleepFn sleep)
     : config_(std::move(config)), key_(std::move(key)), sleep_(std::move(sleep)) {
+  util::register_secret(key_);
   if (!sleep_) sleep_ = [](double s) { std::this_thread::sleep_for(std::chrono::duration<double>(std::max(0.0, s))); };
 }
 
@@ -189,17 +196,17 @@ lang::Expected<std::unique_ptr<HttpClient>> HttpClient::from_env(Config config, 
     return llm_error("llm.no-key",
                      fmt::format("no API key: the environment variable {} is {}", name, value ? "empty" : "not set"),
                      fmt::format("export {}=... (or name another variable with --llm-key-env)", name));
+  if (auto bad = check_key(key, name)) return *bad;
   return std::make_unique<HttpClient>(std::move(config), std::move(key), std::move(sleep));
 }
 
 std::string HttpClient::redact(std::string text) const {
-  // A key shorter than 8 characters is probably a placeholder ("none", "x"); replacing it everywhere would
-  // mangle recordings, and it protects nothing.
-  if (key_.size() >= 8) text = replace_all(std::move(text), key_, kRedacted);
-  return text;
+  // The one redaction function: the constructor registered the key (unless it is a short placeholder).
+  return util::redact(std::move(text));
 }
 
 lang::Expected<Reply> HttpClient::complete(const Request& request) {
+  if (auto bad = check_key(key_, "")) return *bad;
   const std::string url = endpoint_url(config_);
   const std::string body = dump(request_body(config_, request));
   const auto headers = request_headers(config_, key_);
@@ -238,7 +245,13 @@ lang::Expected<Reply> HttpClient::complete(const Request& request) {
       if (is_retryable_status(r.status)) d.notes.push_back(fmt::format("after {} retries", attempt));
       return d;
     }
-    return reply;
+    // A reply that echoes the key (a proxy quoting the request, a model repeating its headers) must not
+    // carry it into the agent, the prompts or the run directory.
+    Reply clean = *reply;
+    clean.text = redact(std::move(clean.text));
+    clean.model = redact(std::move(clean.model));
+    clean.finish_reason = redact(std::move(clean.finish_reason));
+    return clean;
   }
 }
 

@@ -2,8 +2,9 @@
 // that writes every exchange to a JSONL file with the key redacted, and a replayer that answers from such
 // a file in order, so a recorded session re-runs deterministically with no network.
 //
-// The API key lives only in HttpClient's memory: it is read from the environment, sent in a header, and
-// replaced by "[redacted]" in everything the client hands out (exchanges, error messages).
+// The API key lives only in HttpClient's memory (and the redaction list): it is read from the environment,
+// sent in a header, and replaced by "[redacted]" in everything the client hands out (replies, exchanges,
+// error messages).
 #pragma once
 
 #include <cstddef>
@@ -17,6 +18,7 @@
 
 #include "lang/expected.hpp"
 #include "llm/provider.hpp"
+#include "util/redact.hpp"
 
 namespace mage::llm {
 
@@ -39,8 +41,9 @@ class Client {
   virtual lang::Expected<Reply> complete(const Request& request) = 0;
   // Called with every HTTP round trip the client makes from now on (clients without HTTP make none).
   virtual void observe(std::function<void(const Exchange&)> observer) { (void)observer; }
-  // `text` with every secret this client holds replaced by "[redacted]".
-  virtual std::string redact(std::string text) const { return text; }
+  // `text` with every secret replaced by "[redacted]": util::redact, the one redaction function (an
+  // HttpClient registers its key there when it is made).
+  virtual std::string redact(std::string text) const { return util::redact(std::move(text)); }
 };
 
 // Waits between retries; injectable so tests need not sleep.

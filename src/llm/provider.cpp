@@ -297,7 +297,8 @@ lang::Expected<Reply> parse_reply(const Config& c, int status, std::string_view 
   if (status == 429)
     return llm_error("llm.rate-limited",
                      fmt::format("{} kept refusing for rate or quota limits (HTTP 429): {}", url, error_message(body)),
-                     "wait and resume the run, or check the account's quota");
+                     "wait, then start the run again (an LLM run is not resumed; what it found before the limit is kept in "
+                     "its run directory), or check the account's quota and rate limits");
   if (status >= 500)
     return llm_error("llm.server-error", fmt::format("{} failed (HTTP {}): {}", url, status, error_message(body)),
                      "the provider has a problem; retry later");

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <mutex>
 #include <set>
 
@@ -20,6 +21,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -89,11 +91,15 @@ class OutputBuffer {
   }
   bool trimmed() const { return trimmed_; }
   std::string head() const { return head_; }
-  // What follows the head (all of it until the front is cut; then from its first whole line).
+  // What follows the head (all of it until the front is cut; then from its first whole line, where a line
+  // ends at `\n` or `\r` as extract_value() reads it). A first line that lost its front keeps its last
+  // kMaxMatchedLine bytes or more, which is all extract_value() matches of any line: a 200 KB line ending in
+  // the measurement is matched as if it were whole.
   std::string tail() const {
     if (!trimmed_) return tail_;
-    auto nl = tail_.find('\n');
-    return nl == std::string::npos ? tail_ : tail_.substr(nl + 1);
+    auto end = tail_.find_first_of("\r\n");
+    if (end == std::string::npos || end >= kMaxMatchedLine) return tail_;
+    return tail_.substr(end + 1);
   }
   std::string text() const {
     if (!trimmed_) return head_ + tail_;
@@ -207,6 +213,63 @@ void stop_group(Child& child, int fd, bool& open, OutputBuffer& out) {
   while (group_alive(child.pid) && seconds_since(killed) < kKillGrace_s) wait_and_read(fd, open, out, 10, 10);
 }
 
+// A process outside the command's group that ends the group if this process dies before the run is over,
+// however it dies (SIGKILL included): it waits on a pipe only this process writes to. At the end of the
+// run, release() tells it to exit without doing anything; end of file without that word means this
+// process is gone, and the group gets SIGKILL. It ignores the signals a terminal or `timeout` send to this
+// process's group, and closes every other descriptor, so it holds no pipe or lock of this process.
+class GroupGuard {
+ public:
+  void start(pid_t pgid) {
+    int p[2];
+    if (::pipe2(p, O_CLOEXEC) != 0) return;  // no guard: the parent-death signal still ends the shell
+    pid_t pid = ::fork();
+    if (pid < 0) {
+      ::close(p[0]);
+      ::close(p[1]);
+      return;
+    }
+    if (pid == 0) {  // async-signal-safe calls only from here on
+      struct sigaction ign {};
+      ign.sa_handler = SIG_IGN;
+      for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU}) ::sigaction(sig, &ign, nullptr);
+      ::dup2(p[0], 0);
+      if (::close_range(1, ~0U, 0) != 0)
+        for (int fd = 1; fd < 65536; ++fd) ::close(fd);
+      char word = 0;
+      ssize_t n;
+      do n = ::read(0, &word, 1);
+      while (n < 0 && errno == EINTR);
+      if (n <= 0) ::kill(-pgid, SIGKILL);
+      ::_exit(0);
+    }
+    ::close(p[0]);
+    pid_ = pid;
+    fd_ = p[1];
+  }
+  // The run is over: the guard exits without signalling, and is reaped.
+  void release() {
+    if (fd_ >= 0) {
+      [[maybe_unused]] ssize_t n = ::write(fd_, "x", 1);
+      ::close(fd_);
+      fd_ = -1;
+    }
+    if (pid_ > 0) {
+      while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+      }
+      pid_ = -1;
+    }
+  }
+  GroupGuard() = default;
+  GroupGuard(const GroupGuard&) = delete;
+  GroupGuard& operator=(const GroupGuard&) = delete;
+  ~GroupGuard() { release(); }
+
+ private:
+  pid_t pid_ = -1;
+  int fd_ = -1;
+};
+
 const char* signal_name(int sig) {
   switch (sig) {
     case SIGHUP: return "SIGHUP";
@@ -241,8 +304,10 @@ bool mentions_out_of_memory(std::string_view text) {
          lower.find("bad_alloc") != std::string::npos;
 }
 
+// Finite, positive and normal (a subnormal time's reciprocal overflows); a throughput may also be 0.
 bool value_acceptable(CommandSpec::Metric metric, double v) {
-  return metric == CommandSpec::Metric::Time ? v > 0 : v >= 0;
+  const bool positive = std::isfinite(v) && std::isnormal(v) && v > 0;
+  return metric == CommandSpec::Metric::Time ? positive : positive || v == 0;
 }
 
 std::string shown(std::string_view text, std::size_t max = 500) {
@@ -369,8 +434,11 @@ Diagnostic failure_diagnostic(const CommandSpec& spec, const std::string& comman
     d.category = Category::Usage;
     d.code = "run.bad-value";
     d.message = spec.metric == CommandSpec::Metric::Time
-                    ? fmt::format("the pattern captured the time {}, which is not positive", *run.value)
-                    : fmt::format("the pattern captured the throughput {}, which is negative", *run.value);
+                    ? fmt::format("the pattern captured the time {}, which is not a positive normal number "
+                                  "(from {:g} to {:g})",
+                                  *run.value, std::numeric_limits<double>::min(), std::numeric_limits<double>::max())
+                    : fmt::format("the pattern captured the throughput {}, which is {}", *run.value,
+                                  *run.value < 0 ? "negative" : "too small to be a measurement (not a normal number)");
     d.hint = "make the first group of --pattern capture the measured number itself";
   }
   if (line && line->kind == ErrorLine::Kind::MapperDiagnostic && line->line > 0) {
@@ -414,6 +482,7 @@ CommandRun CommandEvaluator::run_once(const std::string& command, std::string* f
   const char* argv[] = {"/bin/sh", "-c", command.c_str(), nullptr};
   const char* workdir = spec_.workdir.empty() ? nullptr : spec_.workdir.c_str();
   Registration registration;
+  const pid_t parent = ::getpid();
   auto start = Clock::now();
   pid_t pid = ::fork();
   if (pid < 0) {
@@ -426,6 +495,10 @@ CommandRun CommandEvaluator::run_once(const std::string& command, std::string* f
   }
   if (pid == 0) {
     ::setpgid(0, 0);
+    // If mage dies, so does the shell (the guard below ends the rest of the group); if it died already,
+    // stop here.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -446,6 +519,8 @@ CommandRun CommandEvaluator::run_once(const std::string& command, std::string* f
     ::_exit(127);
   }
   ::setpgid(pid, pid);  // also here, so the group exists before any kill below (EACCES after exec is fine)
+  GroupGuard guard;
+  guard.start(pid);
   ::close(fds[1]);
   ::close(devnull);
   int fd = fds[0];
@@ -483,6 +558,7 @@ CommandRun CommandEvaluator::run_once(const std::string& command, std::string* f
   }
   if (open) drain(fd, out);
   ::close(fd);
+  guard.release();  // the group is gone (or left on purpose by a process that escaped it)
 
   if (WIFEXITED(child.status)) {
     run.exit_code = WEXITSTATUS(child.status);

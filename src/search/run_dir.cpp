@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "util/files.hpp"
+#include "util/redact.hpp"
 
 namespace mage::search {
 
@@ -27,9 +28,20 @@ lang::Diagnostic run_dir_error(std::string code, std::string message, std::strin
   return lang::make_error(lang::Category::Usage, std::move(code), {}, std::move(message), std::move(hint));
 }
 
-// JSON that never throws on the way out: invalid UTF-8 in strings becomes U+FFFD.
+// JSON that never throws on the way out (invalid UTF-8 in strings becomes U+FFFD), with no secret in it.
 std::string dump(const nlohmann::json& j, int indent) {
-  return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+  return util::redact(j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+const char* type_name(const nlohmann::json& j) {
+  switch (j.type()) {
+    case nlohmann::json::value_t::null: return "null";
+    case nlohmann::json::value_t::boolean: return "a boolean";
+    case nlohmann::json::value_t::string: return "a string";
+    case nlohmann::json::value_t::array: return "a list";
+    case nlohmann::json::value_t::object: return "an object";
+    default: return "a number";
+  }
 }
 
 // "parse error at line 1, column 5: ..." without the library's "[json.exception...] " prefix.
@@ -74,6 +86,58 @@ std::optional<lang::Diagnostic> check_new(const std::string& path) {
 
 }  // namespace
 
+std::optional<std::string> check_record(const nlohmann::json& r) {
+  if (!r.is_object()) return "it is not a JSON object";
+  auto field = [&](const char* name) -> const nlohmann::json* {
+    auto it = r.find(name);
+    return it == r.end() ? nullptr : &*it;
+  };
+  auto wrong = [](const char* name, const nlohmann::json& j, const char* want) {
+    return fmt::format("`{}` is {}, not {}", name, type_name(j), want);
+  };
+  for (const char* name : {"ok", "injected", "extracted"})
+    if (auto* j = field(name); j && !j->is_boolean()) return wrong(name, *j, "true or false");
+  for (const char* name : {"score", "value", "step_time", "seconds"})
+    if (auto* j = field(name); j && !j->is_number()) return wrong(name, *j, "a number");
+  for (const char* name : {"index", "iteration"})
+    if (auto* j = field(name); j && !j->is_number_unsigned()) return wrong(name, *j, "a count");
+  for (const char* name : {"unit", "candidate", "rationale"})
+    if (auto* j = field(name); j && !j->is_string()) return wrong(name, *j, "a string");
+  if (auto* j = field("point")) {
+    if (!j->is_array()) return wrong("point", *j, "a list of option indices");
+    for (const auto& x : *j)
+      if (!x.is_number_integer() || x.get<std::int64_t>() < 0 || x.get<std::int64_t>() > (1 << 30))
+        return fmt::format("`point` holds {}, not an option index", x.dump());
+  }
+  for (const char* name : {"error", "feedback"}) {
+    auto* j = field(name);
+    if (!j) continue;
+    if (j->is_string()) continue;  // a message alone
+    if (!j->is_object()) return wrong(name, *j, "an object");
+    for (const auto& [k, v] : j->items())
+      if (!v.is_string() && !v.is_array() && !v.is_object()) return fmt::format("`{}.{}` is {}", name, k, type_name(v));
+  }
+  return std::nullopt;
+}
+
+std::optional<lang::Diagnostic> RunDir::lock() {
+  const std::string lock_path = file("run.lock");
+  std::string error;
+  long holder = 0;
+  switch (util::FileLock::acquire_shared(lock_path, lock_, error, holder)) {
+    case util::FileLock::Outcome::Acquired: return std::nullopt;
+    case util::FileLock::Outcome::Busy:
+      return run_dir_error(
+          "rundir.locked",
+          fmt::format("run directory `{}` is in use by another `mage tune`{}", path_,
+                      holder > 0 ? fmt::format(" (process {})", holder) : std::string()),
+          fmt::format("wait for that run to end (or stop it), then resume with --resume {}; or choose another --out",
+                      path_));
+    case util::FileLock::Outcome::Failed: break;
+  }
+  return run_dir_error("rundir.io", error, "check the permissions of the run directory");
+}
+
 std::string RunDir::file(const char* name) const { return (fs::path(path_) / name).string(); }
 std::string RunDir::evaluations_path() const { return file("evaluations.jsonl"); }
 std::string RunDir::candidate_path(std::size_t index) const {
@@ -90,6 +154,11 @@ lang::Expected<RunDir> RunDir::create(const std::string& path, const nlohmann::j
   if (ec)
     return run_dir_error("rundir.io", fmt::format("cannot create run directory `{}`: {}", path, ec.message()),
                          "check the permissions of its parent, or choose another --out");
+  if (auto busy = dir.lock()) return *busy;
+  // Another process may have started a run here between the check above and the lock.
+  if (fs::exists(fs::path(path) / "run.json", ec))
+    return run_dir_error("rundir.exists", fmt::format("`{}` already holds a tuning run (run.json)", path),
+                         fmt::format("pass --resume {} to continue it, or choose another --out", path));
   std::string error;
   if (!util::write_file_atomic(dir.file("run.json"), dump(settings, 2) + "\n", error))
     return run_dir_error("rundir.io", error, "check the disk and the permissions of the --out directory");
@@ -111,6 +180,12 @@ lang::Expected<RunDir> RunDir::open(const std::string& path) {
     return run_dir_error("rundir.missing", fmt::format("there is no run directory `{}`", path),
                          "pass --resume the --out directory of an earlier tuning run");
   RunDir dir(path);
+  if (!fs::exists(fs::path(path) / "run.json", ec))
+    return run_dir_error("rundir.missing", fmt::format("`{}` is not a run directory: it has no run.json", path),
+                         "pass --resume the --out directory of an earlier tuning run, or start a new one");
+  if (auto busy = dir.lock()) return *busy;
+  util::remove_stale_temporaries(path);
+  util::remove_stale_temporaries((fs::path(path) / "candidates").string());
   std::string error;
   const std::string settings_path = dir.file("run.json");
   auto settings_text = util::read_file(settings_path, error);
@@ -155,7 +230,13 @@ lang::Expected<RunDir> RunDir::open(const std::string& path) {
     try {
       auto record = nlohmann::json::parse(line);
       if (record.is_object()) {
+        if (auto bad = check_record(record))  // whole but wrong: never taken for a torn line
+          return run_dir_error(
+              "rundir.corrupt",
+              fmt::format("`{}` line {} is not a valid evaluation record: {}", log_path, line_no, *bad),
+              fmt::format("repair or delete line {} (every other line is kept), then resume again", line_no));
         dir.evaluations_.push_back(std::move(record));
+        dir.lines_.push_back(line_no);
         good_end = end;
         add_newline = !complete;  // a whole record whose newline was lost
         pos = end;
@@ -235,11 +316,31 @@ bool RunDir::write_candidate(std::size_t index, const std::string& program, std:
     error = fmt::format("cannot create `{}`: {}", (fs::path(path_) / "candidates").string(), ec.message());
     return false;
   }
-  return util::write_file_atomic(candidate_path(index), program, error);
+  return util::write_file_atomic(candidate_path(index), util::redact(program), error);
 }
 
 bool RunDir::write_best(const std::string& program, std::string& error) {
-  return util::write_file_atomic(file("best.mpl"), program, error);
+  return util::write_file_atomic(best_path(), util::redact(program), error);
+}
+
+bool RunDir::sync_best(const std::optional<std::string>& program, bool& changed, std::string& error) {
+  changed = false;
+  std::error_code ec;
+  const std::string path = best_path();
+  if (!program) {
+    if (!fs::exists(fs::symlink_status(path, ec))) return true;
+    if (!fs::remove(path, ec)) {
+      error = fmt::format("cannot remove `{}`: {}", path, ec.message());
+      return false;
+    }
+    changed = true;
+    return true;
+  }
+  std::string ignored;
+  auto current = fs::is_regular_file(path, ec) ? util::read_file(path, ignored) : std::nullopt;
+  if (current && *current == util::redact(*program)) return true;
+  changed = true;
+  return write_best(*program, error);
 }
 
 bool RunDir::write_summary(const nlohmann::json& summary, std::string& error) {

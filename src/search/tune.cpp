@@ -2,6 +2,7 @@
 #include "search/tune.hpp"
 
 #include <chrono>
+#include <cmath>
 
 #include <fmt/format.h>
 
@@ -50,22 +51,50 @@ nlohmann::json to_json(const Evaluation& e) {
   return j;
 }
 
+bool is_measurement(double v) { return std::isfinite(v) && (v == 0 || (std::isnormal(v) && v > 0)); }
+
+Evaluation checked(Evaluation e) {
+  if (!std::isfinite(e.step_time) || e.step_time < 0) e.step_time = 0;
+  if (!std::isfinite(e.seconds) || e.seconds < 0) e.seconds = 0;
+  if (e.ok && (!is_measurement(e.score) || !std::isfinite(e.value))) {
+    const double bad = is_measurement(e.score) ? e.value : e.score;
+    e.ok = false;
+    e.error_code = "eval.bad-value";
+    e.error = fmt::format("the evaluation gave {} {}, which is not a finite, positive, normal number", bad,
+                          is_measurement(e.score) ? "as its value" : "as its score");
+    e.feedback.system = e.error;
+    e.score = 0;
+    e.value = 0;
+  }
+  return e;
+}
+
 Evaluation evaluation_from_json(const nlohmann::json& j) {
+  // Typed reads that fall back to the default, so no record can throw here (RunDir::open checks types).
+  auto number = [](const nlohmann::json& o, const char* k) {
+    auto it = o.find(k);
+    return it != o.end() && it->is_number() ? it->get<double>() : 0.0;
+  };
+  auto text = [](const nlohmann::json& o, const char* k) {
+    auto it = o.find(k);
+    return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
   Evaluation e;
-  e.ok = j.value("ok", false);
-  e.score = j.value("score", 0.0);
-  e.value = j.value("value", 0.0);
-  e.unit = j.value("unit", std::string());
-  e.step_time = j.value("step_time", 0.0);
-  e.seconds = j.value("seconds", 0.0);
+  if (!j.is_object()) return e;
+  e.ok = j.contains("ok") && j["ok"].is_boolean() && j["ok"].get<bool>();
+  e.score = number(j, "score");
+  e.value = number(j, "value");
+  e.unit = text(j, "unit");
+  e.step_time = number(j, "step_time");
+  e.seconds = number(j, "seconds");
   if (j.contains("error") && j["error"].is_object()) {
-    e.error_code = j["error"].value("code", std::string());
-    e.error = j["error"].value("message", std::string());
+    e.error_code = text(j["error"], "code");
+    e.error = text(j["error"], "message");
   }
   if (j.contains("feedback") && j["feedback"].is_object()) {
-    e.feedback.system = j["feedback"].value("system", std::string());
-    e.feedback.explain = j["feedback"].value("explain", std::string());
-    e.feedback.suggest = j["feedback"].value("suggest", std::string());
+    e.feedback.system = text(j["feedback"], "system");
+    e.feedback.explain = text(j["feedback"], "explain");
+    e.feedback.suggest = text(j["feedback"], "suggest");
   }
   return e;
 }
@@ -111,17 +140,29 @@ lang::Expected<TuneResult> tune(const TuneSettings& settings, const MappingSpace
     return true;
   };
   auto outcome = [](const Evaluation& e) { return Outcome{e.ok, e.score}; };
+  auto point_of = [](const nlohmann::json& record) {
+    auto it = record.find("point");
+    return it != record.end() && it->is_array() ? it->get<Point>() : Point{};
+  };
+  auto was_injected = [](const nlohmann::json& record) {
+    auto it = record.find("injected");
+    return it != record.end() && it->is_boolean() && it->get<bool>();
+  };
+  auto where = [&dir](std::size_t k) {
+    return dir.line_of(k) > 0 ? fmt::format("{} line {}", dir.evaluations_path(), dir.line_of(k))
+                              : dir.evaluations_path();
+  };
 
   // Replay what the run directory holds: the same asks in the same batches give the same points. A batch
   // cut short by an interruption leaves `pending` points, evaluated first below.
   const auto& records = dir.evaluations();
   std::size_t k = 0;
-  for (; k < records.size() && records[k].value("injected", false); ++k) {
-    Evaluation e = evaluation_from_json(records[k]);
-    const Point p = records[k].value("point", Point{});
+  for (; k < records.size() && was_injected(records[k]); ++k) {
+    Evaluation e = checked(evaluation_from_json(records[k]));
+    const Point p = point_of(records[k]);
     if (!space.space().contains(p))
       return run_error("rundir.diverged", fmt::format("{}: evaluation {} is not a point of this mapping space",
-                                                      dir.evaluations_path(), k),
+                                                      where(k), k),
                        "the run was made with another version of mage or of the application; start a new run");
     optimizer->tell(p, outcome(e));
     consider(k, e, space.render(p));
@@ -136,12 +177,11 @@ lang::Expected<TuneResult> tune(const TuneSettings& settings, const MappingSpace
         pending.push_back(p);
         continue;
       }
-      if (records[k].value("point", Point{}) != p)
+      if (point_of(records[k]) != p)
         return run_error("rundir.diverged",
-                         fmt::format("{}: evaluation {} does not match what the optimizer asks now",
-                                     dir.evaluations_path(), k),
+                         fmt::format("{}: evaluation {} does not match what the optimizer asks now", where(k), k),
                          "the run was made with another version of mage or of the application; start a new run");
-      Evaluation e = evaluation_from_json(records[k]);
+      Evaluation e = checked(evaluation_from_json(records[k]));
       optimizer->tell(p, outcome(e));
       consider(k, e, space.render(p));
       ++k;
@@ -149,6 +189,15 @@ lang::Expected<TuneResult> tune(const TuneSettings& settings, const MappingSpace
   }
   result.evaluations = k;
   prog.done = k;
+  // best.mpl is exactly the recorded best: a run killed between two writes, or a deleted best.mpl, is
+  // repaired here before anything new is evaluated.
+  {
+    std::string error;
+    bool changed = false;
+    if (!dir.sync_best(result.best_index ? std::optional<std::string>(result.best_program) : std::nullopt, changed,
+                       error))
+      return run_error("rundir.io", error, "check the permissions of the run directory");
+  }
 
   // Writes a batch's programs, evaluates them, and records each outcome before telling the optimizer, so
   // that an interruption loses nothing finished. Injected points are marked as such for the replay.
@@ -163,15 +212,18 @@ lang::Expected<TuneResult> tune(const TuneSettings& settings, const MappingSpace
     std::vector<Evaluation> outcomes = evaluate(batch);
     for (std::size_t i = 0; i < points.size(); ++i) {
       const std::size_t index = result.evaluations;
+      outcomes[i] = checked(std::move(outcomes[i]));
       nlohmann::json record = to_json(outcomes[i]);
       record["index"] = index;
       record["point"] = points[i];
       if (injected) record["injected"] = true;
       record["candidate"] = fmt::format("candidates/{:05}.mpl", index);
-      if (!dir.append_evaluation(record, error)) return run_error("rundir.io", error, "");
-      optimizer->tell(points[i], outcome(outcomes[i]));
+      // best.mpl before the record: killed between the two, best.mpl is never older than the recorded
+      // best, and a resume (sync_best) puts it back to exactly the recorded one.
       if (consider(index, outcomes[i], batch[i].program) && !dir.write_best(batch[i].program, error))
         return run_error("rundir.io", error, "");
+      if (!dir.append_evaluation(record, error)) return run_error("rundir.io", error, "");
+      optimizer->tell(points[i], outcome(outcomes[i]));
       ++result.evaluations;
     }
     return std::nullopt;
@@ -182,7 +234,7 @@ lang::Expected<TuneResult> tune(const TuneSettings& settings, const MappingSpace
     const auto begin = from.inject.begin() + static_cast<std::ptrdiff_t>(first);
     const auto end =
         from.inject.begin() + static_cast<std::ptrdiff_t>(std::min(from.inject.size(), first + settings.batch));
-    if (auto failed = run_batch(std::vector<Point>(begin, end), true)) return *failed;
+    if (auto failed = run_batch(std::vector<Point>(begin, end), /*injected=*/true)) return *failed;
   }
   const auto start = std::chrono::steady_clock::now();
   std::size_t fresh = 0;

@@ -55,7 +55,17 @@ struct Evaluation {
   double seconds = 0;     // wall time the evaluation took
 };
 nlohmann::json to_json(const Evaluation& e);
+// A record read back; never throws (a field of the wrong type reads as its default; RunDir::open refuses
+// such records first).
 Evaluation evaluation_from_json(const nlohmann::json& j);
+
+// A number a measurement may be: finite, and zero or a positive normal number (1e-320 is not: its
+// reciprocal overflows, and JSON cannot hold what follows).
+bool is_measurement(double v);
+// `e` as it may be recorded: a success whose score is not is_measurement() or whose value is not finite
+// becomes a failure with code "eval.bad-value"; a non-finite duration becomes 0. Every outcome passes
+// through this before it is recorded or compared.
+Evaluation checked(Evaluation e);
 
 // Evaluates a batch of candidates, one outcome each, in order.
 using BatchEvaluator = std::function<std::vector<Evaluation>(const std::vector<Candidate>&)>;
