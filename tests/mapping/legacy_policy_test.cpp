@@ -2,6 +2,8 @@
 // them into current-form programs that map every point the same. Each expectation below is computed here
 // from the published meaning (coordinates in the named space; a space's point correspondence, dsl.md §4),
 // independently of the interpreter.
+#include <functional>
+
 #include <gtest/gtest.h>
 
 #include "lang/parser.hpp"
