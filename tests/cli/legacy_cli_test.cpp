@@ -1,5 +1,8 @@
 // The historical (2022) forms through the command line: `check`, `map` and `sim` accept them with a
 // `legacy.*` warning, and `mage fmt --upgrade` rewrites them into programs that map and simulate the same.
+#include <filesystem>
+#include <regex>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -98,6 +101,24 @@ TEST_F(Cli, LegacyFormsSimulateLikeTheirUpgrade) {
   auto text = mage("sim " + f.string() + " --app examples/apps/halo2d.toml --machine p100x4 --nodes 2");
   EXPECT_EQ(text.code, 0) << text.err;
   EXPECT_NE(text.err.find("legacy.mpl:12:18: warning"), std::string::npos) << text.err;  // `sim` warns too
+}
+
+TEST_F(Cli, DocumentedUpgradeIsWhatFmtUpgradeWrites) {
+  // docs/language.md §9.1 shows a 2022 program and its upgrade as the first two `mpl` blocks after the heading.
+  std::string doc = slurp(std::filesystem::path(MAGE_SOURCE_DIR) / "docs" / "language.md");
+  std::size_t at = doc.find("### 9.1 ");
+  ASSERT_NE(at, std::string::npos);
+  std::string rest = doc.substr(at);
+  std::regex block("```mpl\n([\\s\\S]*?)```");
+  std::vector<std::string> blocks;
+  for (auto it = std::sregex_iterator(rest.begin(), rest.end(), block); it != std::sregex_iterator() && blocks.size() < 2;
+       ++it)
+    blocks.push_back((*it)[1].str());
+  ASSERT_EQ(blocks.size(), 2u);
+  auto f = write("doc.mpl", blocks[0]);
+  auto up = mage("fmt --upgrade " + f.string());
+  ASSERT_EQ(up.code, 0) << up.err;
+  EXPECT_EQ(up.out, blocks[1]);
 }
 
 }  // namespace
