@@ -296,6 +296,7 @@ class Formatter {
       definition_at[k] = &r->definition;
     }
     const Item* prev = nullptr;  // the last item written
+    std::size_t prev_index = 0;
     for (std::size_t i = 0; i < items.size(); ++i) {
       const StmtRewrite* r = rewrite_of(items[i]);
       if (r && r->replacement.empty() && attached_[items[i].stmt].line.empty()) continue;  // a dropped statement
@@ -303,7 +304,8 @@ class Formatter {
       if (prev) {
         const Item& p = *prev;
         const Item& n = items[i];
-        blank = n.first_line > p.last_line + 1;
+        // A blank line anywhere between them in the source (a dropped statement may stand in between).
+        for (std::size_t k = prev_index; k < i; ++k) blank = blank || items[k + 1].first_line > items[k].last_line + 1;
         if (top_level) blank = blank || is_def(p) || ((is_def(n) || n.before_def) && !p.before_def);
       }
       if (definition_at[i]) {
@@ -314,6 +316,7 @@ class Formatter {
       if (blank) out_ += '\n';
       emit_item(items[i], indent);
       prev = &items[i];
+      prev_index = i;
     }
   }
 

@@ -156,20 +156,28 @@ UpgradeResult upgrade_program(const Program& program, const SourceFile& source) 
   std::unordered_map<const Stmt*, StmtRewrite> rewrites;
   std::set<std::string> taken(program.symbols.begin(), program.symbols.end());
   std::map<std::pair<std::string, std::string>, std::string> wrappers;  // (space, function) -> wrapper
-  // `InstanceLimit TASK KIND N;` for several kinds of the same tasks: the current form has one limit, the
-  // smallest, written where the first of them was.
+  // `InstanceLimit TASK KIND N;` for several kinds of the same tasks (or beside `InstanceLimit TASK N;`): the
+  // current form has one limit, the smallest, written where the first of them was.
+  std::set<std::string> with_kind;
+  for (const Stmt& s : program.statements)
+    if (has_limit_kind(s)) with_kind.insert(selector_text(s.tasks));
   std::map<std::string, const Stmt*> first_limit;
   std::map<std::string, std::int64_t> smallest;
+  auto in_group = [&](const Stmt& s) {
+    return s.kind == StmtKind::InstanceLimit && with_kind.count(selector_text(s.tasks)) > 0;
+  };
   for (const Stmt& s : program.statements)
-    if (has_limit_kind(s)) {
+    if (in_group(s)) {
       first_limit.emplace(selector_text(s.tasks), &s);
       auto [it, fresh] = smallest.emplace(selector_text(s.tasks), s.number);
       if (!fresh) it->second = std::min(it->second, s.number);
     }
   for (const Stmt& s : program.statements) {
-    if (has_limit_kind(s)) {
+    if (in_group(s)) {
       std::string tasks = selector_text(s.tasks);
-      std::string was = fmt::format("`InstanceLimit {} {} {};`", tasks, s.proc.names.front().name, s.number);
+      std::string was = has_limit_kind(s)
+                            ? fmt::format("`InstanceLimit {} {} {};`", tasks, s.proc.names.front().name, s.number)
+                            : fmt::format("`InstanceLimit {} {};`", tasks, s.number);
       ++out.rewritten;
       if (first_limit.at(tasks) != &s) {
         rewrites[&s].replacement.clear();
@@ -180,9 +188,13 @@ UpgradeResult upgrade_program(const Program& program, const SourceFile& source) 
         continue;
       }
       rewrites[&s].replacement = fmt::format("InstanceLimit {} {};", tasks, smallest.at(tasks));
-      out.notes.push_back({s.span.begin.line, fmt::format("{} became `InstanceLimit {} {};`: the limit now holds on "
-                                                          "every processor kind the task runs on, not only on {}",
-                                                          was, tasks, smallest.at(tasks), s.proc.names.front().name)});
+      out.notes.push_back({s.span.begin.line,
+                           has_limit_kind(s)
+                               ? fmt::format("{} became `InstanceLimit {} {};`: the limit now holds on every processor "
+                                             "kind the task runs on, not only on {}",
+                                             was, tasks, smallest.at(tasks), s.proc.names.front().name)
+                               : fmt::format("{} became `InstanceLimit {} {};`, the smallest of the limits for `{}`",
+                                             was, tasks, smallest.at(tasks), tasks)});
       continue;
     }
     if (s.kind != StmtKind::IndexTaskMap) continue;

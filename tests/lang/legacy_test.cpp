@@ -265,6 +265,12 @@ TEST(Legacy, UpgradeMergesLimitsOfSeveralKinds) {
       << up.notes[1].message;
   auto c = check(up.text);
   EXPECT_TRUE(c.check.all().empty()) << dump(c.check);
+
+  // Beside a limit without a kind: one limit, the smallest, where the first was.
+  UpgradeResult mixed = upgrade("InstanceLimit t 3;\nInstanceLimit t GPU 5;\nInstanceLimit u 7;\n");
+  EXPECT_EQ(mixed.text, "InstanceLimit t 3;\nInstanceLimit u 7;\n");
+  EXPECT_EQ(mixed.notes.size(), 2u);
+  EXPECT_TRUE(check(mixed.text).check.all().empty());
 }
 
 TEST(Legacy, UpgradePicksFreshNamesAndReportsGuesses) {
