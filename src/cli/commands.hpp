@@ -20,6 +20,7 @@ struct FmtOptions {
   std::string file;
   bool check = false;
   bool write = false;
+  bool upgrade = false;  // rewrite the historical forms into the current ones (docs/language.md §9.1)
 };
 int run_fmt(const FmtOptions& o);
 

@@ -1,10 +1,11 @@
-// `mage fmt FILE [--check | --write]`
+// `mage fmt FILE [--check | --write] [--upgrade]`
 #include <cstdio>
 
 #include "cli/commands.hpp"
 #include "cli/inputs.hpp"
 #include "lang/formatter.hpp"
 #include "lang/parser.hpp"
+#include "lang/upgrade.hpp"
 #include "util/files.hpp"
 
 namespace mage::cli {
@@ -23,11 +24,21 @@ int run_fmt(const FmtOptions& o) {
     std::fprintf(stderr, "%s: not formatted: fix the syntax errors first\n", o.file.c_str());
     return kExitFindings;
   }
-  std::string formatted = lang::format_program(program, *source);
+  std::string formatted;
+  if (o.upgrade) {
+    lang::UpgradeResult up = lang::upgrade_program(program, *source);
+    for (const auto& note : up.notes)
+      std::fprintf(stderr, "%s:%u: note: %s\n", o.file.c_str(), note.line, note.message.c_str());
+    formatted = std::move(up.text);
+  } else {
+    formatted = lang::format_program(program, *source);
+  }
   bool changed = formatted != source->text();
   if (o.check) {
-    if (changed) std::fprintf(stderr, "%s: not canonically formatted (run `mage fmt --write %s`)\n", o.file.c_str(),
-                              o.file.c_str());
+    if (changed)
+      std::fprintf(stderr, "%s: not %s (run `mage fmt%s --write %s`)\n", o.file.c_str(),
+                   o.upgrade ? "in the current canonical form" : "canonically formatted", o.upgrade ? " --upgrade" : "",
+                   o.file.c_str());
     return changed ? kExitFindings : kExitOk;
   }
   if (o.write) {

@@ -30,6 +30,9 @@ int run_command_line(int argc, char** argv) {
   f->add_option("FILE", fmt.file, "mapper program")->required();
   auto* fcheck = f->add_flag("--check", fmt.check, "exit 1 if the file is not canonically formatted");
   f->add_flag("--write,-w", fmt.write, "rewrite the file in place (atomically)")->excludes(fcheck);
+  f->add_flag("--upgrade", fmt.upgrade,
+              "also rewrite the historical (2022) forms into the current ones: the same placements, no "
+              "legacy warnings");
 
   MapOptions map;
   auto* m = app.add_subcommand("map", "Show which processor each point of a launch is mapped to");

@@ -78,6 +78,7 @@ class Interner {
   void stmt(Stmt& s) {
     if (s.kind == StmtKind::Assign || s.kind == StmtKind::Def) s.name.symbol = (*this)(s.name.name);
     if (s.kind == StmtKind::IndexTaskMap || s.kind == StmtKind::SingleTaskMap) s.func.symbol = (*this)(s.func.name);
+    if (!s.space.name.empty()) s.space.symbol = (*this)(s.space.name);
     for (auto& p : s.params) p.name.symbol = (*this)(p.name.name);
     if (s.value) expr(*s.value);
     for (auto& a : s.args) expr(*a);

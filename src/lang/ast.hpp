@@ -81,9 +81,9 @@ enum class StmtKind {
   Task,              // tasks, kinds (processor kinds)
   Region,            // tasks, region, proc, kinds (memory kinds)
   Layout,            // tasks, region, proc (processor kind, memory kind or `*`), constraints
-  InstanceLimit,     // tasks, number
+  InstanceLimit,     // tasks, number; proc: the processor kind of the 2022 form `InstanceLimit TASK KIND N;`
   CollectMemory,     // tasks, region
-  IndexTaskMap,      // tasks (task names, `*`, or a processor kind), func
+  IndexTaskMap,      // tasks (task names, `*`, or a processor kind), func; space: the 2022 form's machine space
   SingleTaskMap,     // tasks, func
   ControlReplicate,  // tasks
   Assign,            // name, value
@@ -104,6 +104,7 @@ struct Stmt {
   std::int64_t number = 0;
   Span number_span;
   Ident func;
+  Ident space;     // `IndexTaskMap TASKS SPACE FUNC;` (the 2022 form): the global machine space; empty otherwise
   Ident name;
   ExprPtr value;
   std::vector<Param> params;
@@ -126,6 +127,9 @@ struct Program {
 void intern_symbols(Program& program);
 
 const char* statement_keyword(StmtKind k);
+// The 2022 forms (docs/language.md §9.1): `IndexTaskMap TASKS SPACE FUNC;`, `InstanceLimit TASK KIND N;`.
+inline bool has_legacy_space(const Stmt& s) { return s.kind == StmtKind::IndexTaskMap && !s.space.name.empty(); }
+inline bool has_limit_kind(const Stmt& s) { return s.kind == StmtKind::InstanceLimit && !s.proc.names.empty(); }
 // Statements that select tasks and decide something for them (everything but definitions and print).
 bool is_rule_statement(StmtKind k);
 const char* to_string(LayoutWord w);

@@ -5,7 +5,7 @@
 namespace mage::lang {
 
 namespace {
-constexpr std::array<BuiltinInfo, 16> kBuiltins = {{
+constexpr std::array<BuiltinInfo, 17> kBuiltins = {{
     {Builtin::Size, "size", false, 0, "a machine space or tuple", "m.size"},
     {Builtin::Volume, "volume", false, 0, "a machine space or tuple", "m.volume"},
     {Builtin::Len, "len", false, 0, "a machine space or tuple", "t.len"},
@@ -22,6 +22,7 @@ constexpr std::array<BuiltinInfo, 16> kBuiltins = {{
     {Builtin::GreedySplit, "greedy_split", true, 2, "a machine space", "m.greedy_split(dim, iteration_extents)"},
     {Builtin::Decompose, "decompose", true, 2, "a machine space", "m.decompose(dim, iteration_extents)"},
     {Builtin::Processor, "processor", true, 1, "a task", "task.processor(m)"},
+    {Builtin::Has, "has", true, 1, "a machine space or a processor", "m[i].has(MEM)"},
 }};
 }  // namespace
 

@@ -12,7 +12,7 @@ enum class Builtin {
   // properties
   Size, Volume, Len, IPoint, ISpace, Parent,
   // methods
-  Split, Merge, Swap, Slice, Reverse, BalanceSplit, AutoSplit, GreedySplit, Decompose, Processor,
+  Split, Merge, Swap, Slice, Reverse, BalanceSplit, AutoSplit, GreedySplit, Decompose, Processor, Has,
 };
 
 struct BuiltinInfo {

@@ -60,7 +60,7 @@ class DeadRulePass {
     else
       r.dims[0] = dim(s.tasks);
     if (has_region_selector(s.kind)) r.dims[1] = dim(s.region);
-    if (s.kind == StmtKind::Region || s.kind == StmtKind::Layout) r.dims[2] = dim(s.proc);
+    if (s.kind == StmtKind::Region || s.kind == StmtKind::Layout || has_limit_kind(s)) r.dims[2] = dim(s.proc);
     return r;
   }
 

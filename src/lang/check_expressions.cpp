@@ -153,7 +153,11 @@ class ExpressionPass {
       return machine_call(e);
     } else if (m == Meaning::Function) {
       const Stmt& def = *cx_.functions.at(callee.text);
-      if (argc != def.params.size())
+      // `f(*t)` gives as many arguments as `t` has items: only a count beyond the parameters is known wrong.
+      std::size_t unpacked = static_cast<std::size_t>(std::count_if(
+          e.children.begin() + 1, e.children.end(), [](const ExprPtr& a) { return a->kind == ExprKind::Unpack; }));
+      argc -= unpacked;
+      if (unpacked > 0 ? argc > def.params.size() : argc != def.params.size())
         cx_.error("static.wrong-argument-count", e.span,
                   fmt::format("function `{}` takes {}, but {} {} given", callee.text,
                               count_of(def.params.size(), "argument"), argc, was_were(argc)),
@@ -176,8 +180,19 @@ class ExpressionPass {
                   : "call a function defined with `def`, or remove the `(...)`");
   }
 
+  // `*t` among the arguments of a method or `Machine`, which take their arguments one by one.
+  void no_unpack(const Expr& e, const std::string& what) {
+    for (std::size_t i = 1; i < e.children.size(); ++i)
+      if (e.children[i]->kind == ExprKind::Unpack)
+        cx_.error("static.misplaced-unpack", e.children[i]->span,
+                  fmt::format("`*` unpacking is allowed in the arguments of a function defined with `def`, not of {}",
+                              what),
+                  "write the arguments one by one, e.g. `m.split(t[0], t[1])`");
+  }
+
   // `Machine(KIND)`: the argument is a processor kind written literally.
   void machine_call(const Expr& e) {
+    no_unpack(e, "`Machine`");
     std::size_t argc = e.children.size() - 1;
     if (argc != 1) {
       cx_.error(
@@ -200,6 +215,7 @@ class ExpressionPass {
   void method_call(const Expr& e, Scope& scope) {
     const Expr& callee = *e.children[0];
     expr(*callee.children[0], scope);
+    no_unpack(e, fmt::format("`.{}`", callee.text));
     const BuiltinInfo* b = known_attribute(callee);
     if (!b) return;
     std::size_t argc = e.children.size() - 1;
@@ -234,7 +250,7 @@ class ExpressionPass {
           "static.unknown-attribute", attr.name_span,
           fmt::format("`{}` is not a property or method{}", attr.text, suggest(attr.text, builtin_names())),
           "properties are size, volume, len, ipoint, ispace and parent; methods are split, merge, swap, "
-          "slice, reverse, balance_split, auto_split, greedy_split, decompose and processor");
+          "slice, reverse, balance_split, auto_split, greedy_split, decompose, processor and has");
     return b;
   }
 

@@ -9,6 +9,7 @@
 
 #include "lang/builtins.hpp"
 #include "lang/check_context.hpp"
+#include "lang/upgrade.hpp"
 
 namespace mage::lang::check {
 
@@ -37,6 +38,7 @@ class RulePass {
           constraints(s);
           break;
         case StmtKind::InstanceLimit:
+          if (has_limit_kind(s)) limit_kind(s);
           if (s.number < 1)
             cx_.error("static.bad-instance-limit", s.number_span,
                       fmt::format("`InstanceLimit` must be at least 1, found {}", s.number),
@@ -179,9 +181,69 @@ class RulePass {
     earlier.push_back(text(c));
   }
 
+  // `InstanceLimit TASK KIND N;` (the 2022 form).
+  void limit_kind(const Stmt& s) {
+    const Ident& k = s.proc.names.front();
+    proc_kind(k, "the 2022 form `InstanceLimit TASK KIND N;` names a processor kind");
+    std::string tasks = selector_text(s.tasks);
+    cx_.warning("legacy.instance-limit-kind", through(s.keyword, s.number_span),
+                fmt::format("`InstanceLimit TASK KIND N;` is the 2022 form; the current form is `InstanceLimit TASK "
+                            "N;`, which holds on every kind the task runs on"),
+                fmt::format("write `InstanceLimit {} {};` (`mage fmt --upgrade` rewrites the file); until then the "
+                            "limit holds only while `{}` runs on {}",
+                            tasks, s.number, tasks, k.name));
+  }
+
+  static std::string selector_text(const Selector& sel) {
+    if (sel.wildcard) return "*";
+    std::string out;
+    for (const Ident& n : sel.names) out += (out.empty() ? "" : ", ") + n.name;
+    return out;
+  }
+
+  // `IndexTaskMap TASKS SPACE FUNC;` (the 2022 form): SPACE is a global machine space.
+  bool legacy_space(const Stmt& s) {
+    const std::string& space = s.space.name;
+    if (cx_.globals.count(space)) return true;
+    std::vector<std::string> globals;
+    for (const auto& g : cx_.globals) globals.push_back(g.first);
+    cx_.error(cx_.functions.count(space) ? "static.not-a-space" : "static.undefined-name", s.space.span,
+              cx_.functions.count(space)
+                  ? fmt::format("`{}` is a function, but `IndexTaskMap TASKS SPACE FUNC;` names a machine space there",
+                                space)
+                  : fmt::format("machine space `{}` is not defined{}", space, suggest(space, globals)),
+              fmt::format("define it as a global, e.g. `{} = Machine(GPU);`, or write the current form "
+                          "`IndexTaskMap TASKS FUNC;` with `def FUNC(Task task)`",
+                          space));
+    return false;
+  }
+
+  void legacy_warning(const Stmt& s, const Stmt& def, MapForm form) {
+    std::string tasks = selector_text(s.tasks);
+    std::string call = upgraded_map_call(cx_.program, s, def);
+    if (form == MapForm::SpaceFunction)
+      cx_.warning("legacy.index-task-map-space", s.space.span,
+                  fmt::format("`IndexTaskMap TASKS SPACE FUNC;` is the 2022 form: `{}` returns coordinates in `{}`; "
+                              "the current form is `IndexTaskMap TASKS FUNC;` with `def FUNC(Task task)` returning a "
+                              "processor",
+                              def.name.name, s.space.name),
+                  fmt::format("`mage fmt --upgrade` rewrites it as `def {0}_{1}(Task task) {{ return {2}; }}` and "
+                              "`IndexTaskMap {3} {0}_{1};`",
+                              def.name.name, s.space.name, call, tasks));
+    else
+      cx_.warning("legacy.index-map-point-function", s.func.span,
+                  fmt::format("`{}` takes (IPoint, ISpace), the 2022 signature of a mapping function; the current "
+                              "one is `def {}(Task task)`",
+                              def.name.name, def.name.name),
+                  fmt::format("`mage fmt --upgrade` rewrites it as `def {0}_task(Task task) {{ return {1}; }}` and "
+                              "`IndexTaskMap {2} {0}_task;`",
+                              def.name.name, call, tasks));
+  }
+
   void mapping_function(const Stmt& s) {
     const char* kw = statement_keyword(s.kind);
     const std::string& name = s.func.name;
+    if (has_legacy_space(s) && !legacy_space(s)) return;
     auto f = cx_.functions.find(name);
     if (f == cx_.functions.end()) {
       if (cx_.globals.count(name))
@@ -196,7 +258,31 @@ class RulePass {
     }
     cx_.used_functions.insert(name);
     const Stmt& def = *f->second;
-    if (def.params.size() == 1 && def.params.front().type.name == "Task") return;
+    MapForm form = map_form(s, def);
+    if (form == MapForm::Current) return;
+    if (form == MapForm::SpaceFunction || form == MapForm::PointFunction) return legacy_warning(s, def, form);
+    if (has_legacy_space(s)) {
+      cx_.error("static.mapping-function-signature", s.func.span,
+                fmt::format("`{}` takes ({}), but with a machine space (`IndexTaskMap TASKS SPACE FUNC;`, the 2022 "
+                            "form) the function takes (IPoint p, ISpace s, MSpace m) and returns coordinates in `{}`",
+                            name, params_text(def), s.space.name),
+                has_params(def, {"Task"})
+                    ? fmt::format("`{}` already has the current signature: drop the space, `{} {} {};`", name, kw,
+                                  selector_text(s.tasks), name)
+                    : fmt::format("change the definition at line {} to `def {}(IPoint p, ISpace s, MSpace m)`",
+                                  def.name.span.begin.line, name));
+      return;
+    }
+    if (s.kind == StmtKind::IndexTaskMap && has_params(def, {"IPoint", "ISpace", "MSpace"})) {
+      cx_.error("static.mapping-function-signature", s.func.span,
+                fmt::format("`{}` takes (IPoint, ISpace, MSpace), the 2022 signature, which needs the machine space in "
+                            "the statement: `IndexTaskMap {} SPACE {};`",
+                            name, selector_text(s.tasks), name),
+                fmt::format("name the space the function's coordinates refer to, e.g. `IndexTaskMap {} m {};`, then "
+                            "`mage fmt --upgrade` rewrites it into the current form `def {}(Task task)`",
+                            selector_text(s.tasks), name, name));
+      return;
+    }
     cx_.error(
         "static.mapping-function-signature", s.func.span,
         fmt::format("`{}` takes ({}), but a function used by {} must take one `Task`: def {}(Task task)",

@@ -153,12 +153,14 @@ std::string simple_stmt_text(const Stmt& s) {
       return out + ";";
     }
     case StmtKind::InstanceLimit:
-      return "InstanceLimit " + selector_text(s.tasks) + " " + std::to_string(s.number) + ";";
+      return "InstanceLimit " + selector_text(s.tasks) + " " + (s.proc.names.empty() ? "" : selector_text(s.proc) + " ") +
+             std::to_string(s.number) + ";";
     case StmtKind::CollectMemory:
       return "CollectMemory " + selector_text(s.tasks) + " " + selector_text(s.region) + ";";
     case StmtKind::IndexTaskMap:
     case StmtKind::SingleTaskMap:
-      return std::string(statement_keyword(s.kind)) + " " + selector_text(s.tasks) + " " + s.func.name + ";";
+      return std::string(statement_keyword(s.kind)) + " " + selector_text(s.tasks) + " " +
+             (s.space.name.empty() ? "" : s.space.name + " ") + s.func.name + ";";
     case StmtKind::ControlReplicate: return "ControlReplicate " + selector_text(s.tasks) + ";";
     case StmtKind::Assign: return s.name.name + " = " + expr_text(*s.value) + ";";
     case StmtKind::Return: return "return " + expr_text(*s.value) + ";";
@@ -181,7 +183,9 @@ std::string_view trim_right(std::string_view s) {
 
 class Formatter {
  public:
-  Formatter(const Program& program, const SourceFile& source) : program_(program), src_(source) {}
+  Formatter(const Program& program, const SourceFile& source,
+            const std::unordered_map<const Stmt*, StmtRewrite>* rewrites)
+      : program_(program), src_(source), rewrites_(rewrites) {}
 
   std::string run() {
     std::vector<Item> items = build(program_.statements, UINT32_MAX, nullptr);
@@ -275,16 +279,44 @@ class Formatter {
 
   static bool is_def(const Item& it) { return it.stmt && it.stmt->kind == StmtKind::Def; }
 
+  const StmtRewrite* rewrite_of(const Item& it) const {
+    if (!rewrites_ || !it.stmt) return nullptr;
+    auto r = rewrites_->find(it.stmt);
+    return r == rewrites_->end() ? nullptr : &r->second;
+  }
+
   void emit_block(const std::vector<Item>& items, int indent, bool top_level) {
+    // A definition added by a rewrite goes above the statement and the comments glued to it.
+    std::vector<const std::string*> definition_at(items.size(), nullptr);
+    for (std::size_t j = 0; top_level && j < items.size(); ++j) {
+      const StmtRewrite* r = rewrite_of(items[j]);
+      if (!r || r->definition.empty()) continue;
+      std::size_t k = j;
+      while (k > 0 && items[k - 1].comment && items[k].first_line == items[k - 1].last_line + 1) --k;
+      definition_at[k] = &r->definition;
+    }
+    const Item* prev = nullptr;  // the last item written
+    std::size_t prev_index = 0;
     for (std::size_t i = 0; i < items.size(); ++i) {
-      if (i > 0) {
-        const Item& p = items[i - 1];
+      const StmtRewrite* r = rewrite_of(items[i]);
+      if (r && r->replacement.empty() && attached_[items[i].stmt].line.empty()) continue;  // a dropped statement
+      bool blank = false;
+      if (prev) {
+        const Item& p = *prev;
         const Item& n = items[i];
-        bool blank = n.first_line > p.last_line + 1;
+        // A blank line anywhere between them in the source (a dropped statement may stand in between).
+        for (std::size_t k = prev_index; k < i; ++k) blank = blank || items[k + 1].first_line > items[k].last_line + 1;
         if (top_level) blank = blank || is_def(p) || ((is_def(n) || n.before_def) && !p.before_def);
-        if (blank) out_ += '\n';
       }
+      if (definition_at[i]) {
+        if (prev) out_ += '\n';
+        out_ += *definition_at[i];
+        blank = true;
+      }
+      if (blank) out_ += '\n';
       emit_item(items[i], indent);
+      prev = &items[i];
+      prev_index = i;
     }
   }
 
@@ -299,7 +331,14 @@ class Formatter {
     const Stmt& s = *it.stmt;
     const Attached& a = attached_[&s];
     if (s.kind != StmtKind::Def) {
-      out_ += pad + simple_stmt_text(s);
+      const StmtRewrite* r = rewrite_of(it);
+      if (r && r->replacement.empty()) {  // a dropped statement: its comments stay, on their own line
+        out_ += pad;
+        for (std::size_t i = 0; i < a.line.size(); ++i) out_ += (i ? " " : "") + std::string(trim_right(a.line[i]->text));
+        out_ += '\n';
+        return;
+      }
+      out_ += pad + (r ? r->replacement : simple_stmt_text(s));
       emit_comments(a.line);
       return;
     }
@@ -324,6 +363,7 @@ class Formatter {
 
   const Program& program_;
   const SourceFile& src_;
+  const std::unordered_map<const Stmt*, StmtRewrite>* rewrites_;
   std::size_t next_comment_ = 0;
   std::unordered_map<const Stmt*, Attached> attached_;
   std::string out_;
@@ -332,7 +372,12 @@ class Formatter {
 }  // namespace
 
 std::string format_program(const Program& program, const SourceFile& source) {
-  return Formatter(program, source).run();
+  return Formatter(program, source, nullptr).run();
+}
+
+std::string format_program(const Program& program, const SourceFile& source,
+                           const std::unordered_map<const Stmt*, StmtRewrite>& rewrites) {
+  return Formatter(program, source, &rewrites).run();
 }
 
 }  // namespace mage::lang

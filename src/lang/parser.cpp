@@ -17,7 +17,7 @@ bool starts_statement(const Token& t) {
   if (t.kind != Tok::Identifier) return false;
   static const char* const kKeywords[] = {"Task",          "Region",        "Layout", "InstanceLimit",
                                           "CollectMemory", "IndexTaskMap",  "SingleTaskMap",
-                                          "ControlReplicate", "def", "print", "return"};
+                                          "ControlReplicate", "TaskSteal", "def", "print", "return"};
   for (const char* k : kKeywords)
     if (t.text == k) return true;
   return false;
@@ -217,6 +217,11 @@ class Parser {
     if (w == "CollectMemory") return collect_stmt(s);
     if (w == "IndexTaskMap" || w == "SingleTaskMap") return task_map_stmt(s, w == "IndexTaskMap");
     if (w == "ControlReplicate") return control_replicate_stmt(s);
+    if (w == "TaskSteal")
+      fail(first.span, "syntax.unsupported",
+           "`TaskSteal` (work stealing between processors) is not supported: mage places every task on the "
+           "processor its mapping decides, and neither the simulator nor the Legion adapter moves it afterwards",
+           "remove the statement; to spread a launch's points over processors, map them with `IndexTaskMap`");
     if (w == "def") return def_stmt(s);
     if (w == "print") return print_stmt(s);
     if (w == "return")
@@ -359,6 +364,8 @@ class Parser {
     s.kind = StmtKind::InstanceLimit;
     advance();
     s.tasks = task_selector("InstanceLimit");
+    // The 2022 form `InstanceLimit TASK KIND N;`: the limit holds when the task runs on KIND.
+    if (at(Tok::Identifier) && peek().kind == Tok::Integer) s.proc = kind_selector("a processor kind", "InstanceLimit");
     if (!at(Tok::Integer))
       unexpected("the number of instances", "write `InstanceLimit TASK N;` with N a positive integer");
     s.number_span = cur().span;
@@ -388,6 +395,17 @@ class Parser {
     } else {
       s.func = expect_ident("the name of a mapping function",
                             fmt::format("write `{} TASK FUNCTION;` where FUNCTION is defined with `def`", kw));
+      // The 2022 form `IndexTaskMap TASKS SPACE FUNC;`: a machine space, then the function.
+      if (index && at(Tok::Identifier) && !(cur().newline_before && starts_new_statement())) {
+        s.space = s.func;
+        s.func = Ident{cur().text, cur().span};
+        advance();
+        if (at(Tok::Identifier))
+          fail(cur().span, "syntax.unexpected-token",
+               fmt::format("expected `;` after the IndexTaskMap statement, found {}", describe(cur())),
+               "write `IndexTaskMap TASKS FUNC;`, or the 2022 form `IndexTaskMap TASKS SPACE FUNC;` (one machine "
+               "space, then one function)");
+      }
     }
     finish(s, kw);
     return std::move(s);
@@ -610,7 +628,7 @@ class Parser {
         c->children.push_back(std::move(e));
         if (!at(Tok::RParen)) {
           do {
-            c->children.push_back(expr());
+            c->children.push_back(at(Tok::Star) ? unpack() : expr());  // `f(*t)`: the tuple's items
           } while (accept(Tok::Comma));
         }
         expect(Tok::RParen, "to close the argument list", "separate arguments with `,` and close with `)`");

@@ -568,7 +568,7 @@ void MageMapper::map_task(MapperContext ctx, const Task& task, const MapTaskInpu
     // CollectMemory: the read-only copies this task made are not kept valid afterwards.
     if (decisions[i].collect && req.privilege == LEGION_READ_ONLY) output.untracked_valid_regions.insert(i);
   }
-  if (host_->with([&](mapping::Policy& p) { return p.instance_limit(name).has_value(); }))
+  if (host_->with([&](mapping::Policy& p) { return p.instance_limit(name, kind).has_value(); }))
     output.task_prof_requests.add_measurement<Realm::ProfilingMeasurements::OperationStatus>();
 
   if (host_->logging()) {
@@ -599,7 +599,7 @@ void MageMapper::select_tasks_to_map(MapperContext ctx, const SelectMappingInput
   bool limited = false;
   for (const Task* t : input.ready_tasks) {
     std::string name = t->get_task_name();
-    auto limit = host_->with([&](mapping::Policy& p) { return p.instance_limit(name); });
+    auto limit = host_->with([&](mapping::Policy& p) { return p.instance_limit(name, to_mage(t->target_proc.kind())); });
     limited = limited || limit.has_value();
     if (!limit || host_->try_acquire(name, local_proc, *limit)) allowed.ready_tasks.push_back(t);
     else held.emplace_back(name, *limit);

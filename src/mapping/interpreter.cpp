@@ -322,8 +322,9 @@ Value Interpreter::eval(const Expr& e, Frame& f) {
       fail(e.span, "eval.misplaced-wildcard", "`*` alone is only meaningful inside a machine index, e.g. `m[i, *]`",
            "use `*` as a component of a machine index");
     case ExprKind::Unpack:
-      fail(e.span, "eval.misplaced-unpack", "`*expr` unpacking is only allowed inside a tuple or a machine index",
-           "write `(*t, 1)` or `m[*t]`");
+      fail(e.span, "eval.misplaced-unpack",
+           "`*expr` unpacking is only allowed inside a tuple, a machine index or the arguments of a call",
+           "write `(*t, 1)`, `m[*t]` or `f(*t)`");
     case ExprKind::Slice:
       fail(e.span, "eval.misplaced-slice", "a slice `a:b` is only allowed inside `[ ]`", "write `t[a:b]`");
   }
@@ -627,8 +628,20 @@ Value Interpreter::eval_call(const Expr& e, Frame& f) {
   args.reserve(e.children.size() - 1);
   arg_exprs.reserve(e.children.size() - 1);
   for (std::size_t i = 1; i < e.children.size(); ++i) {
-    args.push_back(eval(*e.children[i], f));
-    arg_exprs.push_back(e.children[i].get());
+    const Expr& a = *e.children[i];
+    if (a.kind != ExprKind::Unpack) {
+      args.push_back(eval(a, f));
+      arg_exprs.push_back(&a);
+      continue;
+    }
+    // `f(*t)`: each item of the tuple is one argument.
+    Value v = eval(*a.children[0], f);
+    auto* t = std::get_if<Tuple>(&v);
+    if (!t) type_error(*a.children[0], "the operand of `*` unpacking", "a tuple", v);
+    for (auto x : t->items) {
+      args.emplace_back(x);
+      arg_exprs.push_back(&a);
+    }
   }
   return call_function(*ref->def, std::move(args), &e, arg_exprs);
 }
@@ -640,14 +653,15 @@ Value Interpreter::eval_method(const Expr& e, Frame& f) {
     fail(attr.name_span, "eval.unknown-method",
          b ? fmt::format("`{}` is a property, not a method: write it without `( )`", attr.text)
            : fmt::format("`{}` is not a method", attr.text),
-         "methods are split, merge, swap, slice, reverse, balance_split, auto_split, greedy_split, decompose "
-         "and processor");
+         "methods are split, merge, swap, slice, reverse, balance_split, auto_split, greedy_split, decompose, "
+         "processor and has");
   std::size_t nargs = e.children.size() - 1;
   if (static_cast<int>(nargs) != b->arity)
     fail(e.span, "eval.arity",
          fmt::format("`{}` takes {} argument{}, but {} {} given", attr.text, b->arity, b->arity == 1 ? "" : "s", nargs,
                      nargs == 1 ? "was" : "were"),
          fmt::format("call it as `{}`", b->signature));
+  if (b->id == lang::Builtin::Has) return eval_has(e, f);
   Value storage;
   const Value& recv = eval_ref(*attr.children[0], f, storage);
   std::vector<Value> args;
@@ -719,6 +733,37 @@ Value Interpreter::eval_method(const Expr& e, Frame& f) {
          err.hint());
   }
   fail(e.span, "eval.internal", "unsupported method", "");
+}
+
+Value Interpreter::eval_has(const Expr& e, Frame& f) {
+  // `m[i].has(MEM)`, `m.has(MEM)`: whether the processors of the space's kind have a memory of kind MEM.
+  const Expr& recv_expr = *e.children[0]->children[0];
+  Value mem_value = eval(*e.children[1], f);
+  auto* mem = std::get_if<MemKind>(&mem_value);
+  if (!mem) type_error(*e.children[1], "the argument of `.has`", "a memory kind", mem_value);
+  // The published form indexes a space of several dimensions with one integer: the i-th processor of the
+  // space's kind on a node.
+  if (recv_expr.kind == ExprKind::Index && recv_expr.children.size() == 2) {
+    const Expr& item = *recv_expr.children[1];
+    bool plain = item.kind != ExprKind::Wildcard && item.kind != ExprKind::Unpack && item.kind != ExprKind::Slice;
+    Value storage;
+    const Value& base = eval_ref(*recv_expr.children[0], f, storage);
+    if (auto* space = std::get_if<MachineSpace>(&base); space && plain && space->dims() != 1) {
+      std::int64_t i = as_int(eval(item, f), item, "the processor number before `.has`");
+      std::int64_t n = machine_.per_node(space->kind());
+      if (i < 0 || i >= n)
+        fail(item.span, "eval.index-out-of-range",
+             fmt::format("processor {} of a node: a node of this machine has {} {} processor{}", i, n,
+                         to_string(space->kind()), n == 1 ? "" : "s"),
+             fmt::format("use a processor number from 0 to {}", n - 1));
+      return machine_.can_address(space->kind(), *mem);
+    }
+  }
+  Value storage;
+  const Value& recv = eval_ref(recv_expr, f, storage);
+  if (auto* space = std::get_if<MachineSpace>(&recv)) return machine_.can_address(space->kind(), *mem);
+  if (auto* p = std::get_if<ProcPoint>(&recv)) return machine_.can_address(p->space.kind(), *mem);
+  type_error(recv_expr, "the receiver of `.has`", "a machine space or a processor", recv);
 }
 
 Value Interpreter::eval_comprehension(const Expr& e, Frame& f) {

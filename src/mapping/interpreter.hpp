@@ -60,6 +60,7 @@ class Interpreter {
   Value eval_attribute(const lang::Expr& e, Frame& f);
   Value eval_call(const lang::Expr& e, Frame& f);
   Value eval_method(const lang::Expr& e, Frame& f);
+  Value eval_has(const lang::Expr& e, Frame& f);
   Value eval_comprehension(const lang::Expr& e, Frame& f);
   Value call_function(const lang::Stmt& def, std::vector<Value> args, const lang::Expr* site,
                       const std::vector<const lang::Expr*>& arg_exprs);

@@ -43,7 +43,7 @@ bool region_matches(const Selector& s, const RegionRef& r) {
 
 // The third selector of Region (a processor kind) or Layout (a processor or a memory kind).
 bool kind_matches(const Selector& s, std::optional<ProcKind> proc, std::optional<MemKind> mem) {
-  if (s.wildcard) return true;
+  if (s.wildcard || s.names.empty()) return true;
   const std::string& k = s.names.front().name;
   return (proc && to_string(*proc) == k) || (mem && to_string(*mem) == k);
 }
@@ -117,6 +117,7 @@ const Stmt* Policy::winner(StmtKind kind, std::string_view task, const RegionRef
         !region_matches(r->region, *region))
       continue;
     if ((kind == StmtKind::Region || kind == StmtKind::Layout) && !kind_matches(r->proc, proc, mem)) continue;
+    if (lang::has_limit_kind(*r) && !(proc && kind_matches(r->proc, proc, std::nullopt))) continue;
     lang::Specificity spec = lang::specificity(*r);
     if (!best || spec >= best_spec) {  // later rules win among equals
       best = r;
@@ -202,8 +203,8 @@ LayoutSpec Policy::layout(std::string_view task, const RegionRef& region, ProcKi
   return spec;
 }
 
-std::optional<std::int64_t> Policy::instance_limit(std::string_view task) const {
-  const Stmt* rule = winner(StmtKind::InstanceLimit, task, nullptr, std::nullopt, std::nullopt);
+std::optional<std::int64_t> Policy::instance_limit(std::string_view task, std::optional<ProcKind> kind) const {
+  const Stmt* rule = winner(StmtKind::InstanceLimit, task, nullptr, kind, std::nullopt);
   if (!rule) return std::nullopt;
   return rule->number;
 }
@@ -239,7 +240,16 @@ Expected<ProcessorSet> Policy::evaluate_mapping(const Stmt* rule, const TaskCont
     return fmt::format("while mapping point {} of index task `{}` over {} on {}", show_tuple(task.ipoint), task.name,
                        show_tuple(task.ispace), to_string(kind));
   };
-  auto result = interpreter_->call(*def, {TaskRef{&task}});
+  bool legacy = index && (lang::has_legacy_space(*rule) || !(def->params.size() == 1 &&
+                                                               def->params.front().type.name == "Task"));
+  std::variant<Value, Diagnostic> result;
+  if (legacy) {
+    auto r = evaluate_legacy_mapping(*rule, *def, task);
+    if (r) result = *r;
+    else result = r.error();
+  } else {
+    result = interpreter_->call(*def, {TaskRef{&task}});
+  }
   if (auto* d = std::get_if<Diagnostic>(&result)) {
     Diagnostic err = *d;
     err.notes.push_back(where());
@@ -260,9 +270,14 @@ Expected<ProcessorSet> Policy::evaluate_mapping(const Stmt* rule, const TaskCont
   }
   if (point->space.kind() != kind) {
     Diagnostic err = mapping_error(
-        "mapping.wrong-kind", def->name.span,
-        fmt::format("task `{}` runs on {} but function `{}` returned a {} processor", task.name, to_string(kind),
-                    def->name.name, to_string(point->space.kind())),
+        "mapping.wrong-kind", lang::has_legacy_space(*rule) ? rule->space.span : def->name.span,
+        lang::has_legacy_space(*rule)
+            ? fmt::format("task `{}` runs on {} but the `IndexTaskMap` rule at line {} places it in `{}`, a space of "
+                          "{} processors",
+                          task.name, to_string(kind), rule->span.begin.line, rule->space.name,
+                          to_string(point->space.kind()))
+            : fmt::format("task `{}` runs on {} but function `{}` returned a {} processor", task.name,
+                          to_string(kind), def->name.name, to_string(point->space.kind())),
         fmt::format("index a space built from `Machine({})`, or change the task's processor kind with a `Task` rule",
                     to_string(kind)));
     err.notes.push_back(where());
@@ -292,6 +307,48 @@ Expected<ProcessorSet> Policy::evaluate_mapping(const Stmt* rule, const TaskCont
   });
   procs.erase(std::unique(procs.begin(), procs.end()), procs.end());
   return procs;
+}
+
+Expected<Value> Policy::evaluate_legacy_mapping(const Stmt& rule, const Stmt& def, const TaskContext& task) {
+  // `def f(IPoint p, ISpace s)` used without a space returns a processor itself; with a space (the 2022 form
+  // `IndexTaskMap TASKS SPACE FUNC;`), `f(p, s, SPACE)` or `f(p, s)` returns coordinates in SPACE.
+  std::vector<Value> args{Tuple{task.ipoint}, Tuple{task.ispace}};
+  const MachineSpace* space = nullptr;
+  if (lang::has_legacy_space(rule)) {
+    const Value* g = interpreter_->global(rule.space.name);
+    space = g ? std::get_if<MachineSpace>(g) : nullptr;
+    if (!space)
+      return mapping_error("mapping.not-a-space", rule.space.span,
+                           g ? fmt::format("`{}` is {} {}, but `IndexTaskMap TASKS SPACE FUNC;` needs a machine space "
+                                           "there",
+                                           rule.space.name, type_name(*g), show(*g))
+                             : fmt::format("`{}` is not a global value", rule.space.name),
+                           "name a global machine space, e.g. `m = Machine(GPU);`");
+    if (def.params.size() == 3) args.emplace_back(*space);
+  }
+  auto result = interpreter_->call(def, std::move(args));
+  if (auto* d = std::get_if<Diagnostic>(&result)) return *d;
+  Value v = std::move(std::get<Value>(result));
+  if (!space) return v;
+  Coords coords;
+  if (auto* i = std::get_if<std::int64_t>(&v)) coords = {*i};
+  else if (auto* t = std::get_if<Tuple>(&v)) coords = t->items;
+  else
+    return mapping_error("mapping.not-coordinates", def.name.span,
+                         fmt::format("function `{}` returned {} {}, but with `IndexTaskMap TASKS SPACE FUNC;` it must "
+                                     "return coordinates in `{}`: a tuple, or an integer for a 1-D space",
+                                     def.name.name, type_name(v), show(v), rule.space.name),
+                         fmt::format("return one coordinate per dimension of `{}` (extents {})", rule.space.name,
+                                     show_tuple(space->size())));
+  bool inside = coords.size() == space->dims();
+  for (std::size_t d = 0; inside && d < coords.size(); ++d) inside = coords[d] >= 0 && coords[d] < space->size()[d];
+  if (!inside)
+    return mapping_error("mapping.coordinates-outside-space", def.name.span,
+                         fmt::format("function `{}` returned {}, which is not a point of `{}` (extents {})",
+                                     def.name.name, show(v), rule.space.name, show_tuple(space->size())),
+                         fmt::format("return {} coordinate{}, each from 0 to its extent minus one", space->dims(),
+                                     space->dims() == 1 ? "" : "s"));
+  return Value{ProcPoint{*space, std::move(coords)}};
 }
 
 ProcessorSet Policy::default_index_point(const TaskContext& task, ProcKind kind) const {

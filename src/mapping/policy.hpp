@@ -63,7 +63,9 @@ class Policy {
   lang::Expected<ProcKind> choose_kind(std::string_view task, std::span<const ProcKind> variants = {}) const;
   lang::Expected<MemKind> choose_memory(std::string_view task, const RegionRef& region, ProcKind proc) const;
   LayoutSpec layout(std::string_view task, const RegionRef& region, ProcKind proc, MemKind mem) const;
-  std::optional<std::int64_t> instance_limit(std::string_view task) const;
+  // The limit for a task running on `kind`; a 2022 rule `InstanceLimit TASK KIND N;` holds only on KIND (and
+  // never when no kind is given).
+  std::optional<std::int64_t> instance_limit(std::string_view task, std::optional<ProcKind> kind = std::nullopt) const;
   bool collect(std::string_view task, const RegionRef& region) const;
   bool control_replicated(std::string_view task) const;
 
@@ -84,6 +86,8 @@ class Policy {
                            std::optional<ProcKind> proc, std::optional<MemKind> mem) const;
   lang::Expected<ProcessorSet> evaluate_mapping(const lang::Stmt* rule, const TaskContext& task, ProcKind kind,
                                                 bool index);
+  // The 2022 forms of IndexTaskMap (docs/language.md §9.1): the processor a rule's function designates.
+  lang::Expected<Value> evaluate_legacy_mapping(const lang::Stmt& rule, const lang::Stmt& def, const TaskContext& task);
   ProcessorSet default_index_point(const TaskContext& task, ProcKind kind) const;
 
   // A cache key, and a non-owning view of one so that a lookup allocates nothing.

@@ -192,7 +192,7 @@ class Planner {
     task.setup = app_.launches[p.launch].setup;
     // A child is launched by its parent on the parent's node, as a replicated launch is by its shard.
     task.replicated = policy_.control_replicated(p.task) || parent >= 0;
-    if (auto limit = policy_.instance_limit(p.task)) task.limit_group = limit_group(p.task, *limit);
+    if (auto limit = policy_.instance_limit(p.task, *kind)) task.limit_group = limit_group(p.task, *limit);
     TaskPlan tp;
     tp.launch = p.launch;
     tp.step = step;

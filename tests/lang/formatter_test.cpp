@@ -61,7 +61,7 @@ std::string diff_stmts(const std::vector<Stmt>& a, const std::vector<Stmt>& b, c
       const LayoutConstraint& d = y.constraints[k];
       if (c.word != d.word || c.op != d.op || c.value != d.value) return at + ": constraints differ";
     }
-    if (x.number != y.number || x.func.name != y.func.name || x.name.name != y.name.name ||
+    if (x.number != y.number || x.func.name != y.func.name || x.space.name != y.space.name || x.name.name != y.name.name ||
         x.format != y.format)
       return at + ": fields differ";
     if (x.params.size() != y.params.size()) return at + ": parameter counts differ";
@@ -164,6 +164,16 @@ TEST(Formatter, TopLevelStatements) {
       {"m=Machine(GPU);", "m = Machine(GPU);\n"},
       {"print(\"n={} m={}\",n,m);", "print(\"n={} m={}\", n, m);\n"},
       {"print(\"plain\");", "print(\"plain\");\n"},
+  });
+}
+
+TEST(Formatter, HistoricalFormsAreKeptAsWritten) {
+  // Plain `mage fmt` respaces the 2022 forms; only `--upgrade` rewrites them.
+  check_cases({
+      {"InstanceLimit  t GPU   2;", "InstanceLimit t GPU 2;\n"},
+      {"m = Machine(GPU);\ndef f(IPoint p, ISpace s, MSpace x) { return (0, 0); }\nIndexTaskMap a,b  m f;",
+       "m = Machine(GPU);\n\ndef f(IPoint p, ISpace s, MSpace x) {\n    return (0, 0);\n}\n\nIndexTaskMap a, b m f;\n"},
+      {"x = f(*t,1, *u);", "x = f(*t, 1, *u);\n"},
   });
 }
 
