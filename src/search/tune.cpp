@@ -115,6 +115,11 @@ lang::Expected<TuneResult> tune(const TuneSettings& settings, const MappingSpace
   // Replay what the run directory holds: the same asks in the same batches give the same points. A batch
   // cut short by an interruption leaves `pending` points, evaluated first below.
   const auto& records = dir.evaluations();
+  // Wall-clock time since the run started (a resumed run goes on from its last record), for reports.
+  const auto session_start = std::chrono::steady_clock::now();
+  const double elapsed_before = !records.empty() && records.back().contains("elapsed_s") && records.back()["elapsed_s"].is_number()
+                                    ? records.back()["elapsed_s"].get<double>()
+                                    : 0.0;
   std::size_t k = 0;
   for (; k < records.size() && records[k].value("injected", false); ++k) {
     Evaluation e = evaluation_from_json(records[k]);
@@ -168,6 +173,8 @@ lang::Expected<TuneResult> tune(const TuneSettings& settings, const MappingSpace
       record["point"] = points[i];
       if (injected) record["injected"] = true;
       record["candidate"] = fmt::format("candidates/{:05}.mpl", index);
+      record["elapsed_s"] =
+          elapsed_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - session_start).count();
       if (!dir.append_evaluation(record, error)) return run_error("rundir.io", error, "");
       optimizer->tell(points[i], outcome(outcomes[i]));
       if (consider(index, outcomes[i], batch[i].program) && !dir.write_best(batch[i].program, error))
