@@ -81,6 +81,8 @@ int write_report(const std::vector<std::string>& dirs, const std::string& out) {
   std::optional<sim::SimResult> result;
   const fs::path page(out);
   std::string error;
+  std::error_code ec;
+  if (page.has_parent_path()) fs::create_directories(page.parent_path(), ec);
   if (!best_run) {
     view.note = "No evaluation succeeded, so there is no best mapper to simulate.";
   } else if ((result = simulate_best(*best_run, view))) {
@@ -94,8 +96,6 @@ int write_report(const std::vector<std::string>& dirs, const std::string& out) {
         std::fprintf(stderr, "warning: no trace: %s\n", error.c_str());
     }
   }
-  std::error_code ec;
-  if (page.has_parent_path()) fs::create_directories(page.parent_path(), ec);
   const std::string html = report::render_runs_page(runs, view, page.has_parent_path() ? page.parent_path().string() : ".");
   if (!util::write_file_atomic(out, html, error))
     return usage_failure(lang::make_error(lang::Category::Usage, "report.io", {}, error,

@@ -29,6 +29,7 @@ nav{background:#111827;padding:0 32px;position:sticky;top:0;z-index:2}
 nav a{color:#d1d5db;text-decoration:none;display:inline-block;padding:8px 12px 8px 0;margin-right:12px;font-size:13px}
 nav a:hover{color:#fff}
 main{max-width:1180px;margin:0 auto;padding:8px 32px 48px}
+[id]{scroll-margin-top:48px}
 section{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:16px 20px;margin:18px 0}
 h2{font-size:18px;margin:0 0 10px;font-weight:600}
 h3{font-size:15px;margin:18px 0 8px;font-weight:600}
