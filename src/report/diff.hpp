@@ -14,7 +14,7 @@ struct DiffLine {
 
 // The lines of `before` and `after` in order, each kept, added or removed. Programs past `max_lines` lines
 // each are compared by their common prefix and suffix only (the middle shows as removed then added).
-std::vector<DiffLine> diff_lines(const std::string& before, const std::string& after, std::size_t max_lines = 4000);
+std::vector<DiffLine> diff_lines(const std::string& before, const std::string& after, std::size_t max_lines = 2000);
 
 // The diff as HTML: a <pre> with one line per row, + and - marked, the unchanged runs longer than
 // 2 * context + 1 lines folded.

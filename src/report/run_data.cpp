@@ -1,5 +1,6 @@
 #include "report/run_data.hpp"
 
+#include <algorithm>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -150,7 +151,10 @@ EvalRow row_from(const nlohmann::json& j) {
   e.system = str(fb, "system");
   e.explain = str(fb, "explain");
   e.suggest = str(fb, "suggest");
+  // A program file inside the run directory only: a record naming any other file is not followed.
   e.candidate = str(j, "candidate");
+  const fs::path candidate(e.candidate);
+  if (candidate.is_absolute() || std::find(candidate.begin(), candidate.end(), "..") != candidate.end()) e.candidate.clear();
   e.injected = boolean(j, "injected");
   if (j.contains("index") && j["index"].is_number_unsigned()) e.phase_index = j["index"].get<std::size_t>();
   if (j.contains("iteration") && j["iteration"].is_number_unsigned()) e.iteration = j["iteration"].get<std::size_t>();

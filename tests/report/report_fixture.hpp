@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -67,8 +68,7 @@ inline void write_run(const fs::path& dir, const std::string& optimizer, const s
   std::size_t best = 0;
   for (std::size_t i = 0; i < evals.size(); ++i) {
     const FakeEval& e = evals[i];
-    char name[32];
-    std::snprintf(name, sizeof name, "candidates/%05zu.mpl", i);
+    const std::string name = fmt::format("candidates/{:05}.mpl", i);
     write_text(dir / name, e.program);
     nlohmann::json j = {{"ok", e.ok},      {"score", e.score}, {"value", e.score}, {"unit", "GFLOP/s"},
                         {"step_time", 0.1}, {"seconds", 0.25}, {"index", i},       {"candidate", name},

@@ -90,7 +90,8 @@ TEST(ReportRunData, FieldsOfTheWrongTypeAreMissingNotFatal) {
   write_run(dir, "llm", {test::success(3)}, true);
   {
     std::ofstream(dir / "evaluations.jsonl", std::ios::app)
-        << R"({"ok": "yes", "score": "high", "error": 5, "feedback": [1], "tokens": {"prompt": "x"}, "index": -1})" "\n"
+        << R"({"ok": "yes", "score": "high", "error": 5, "feedback": [1], "tokens": {"prompt": "x"}, "index": -1,)"
+           R"( "candidate": "../../../etc/passwd", "iteration": 2})" "\n"
         << "[1, 2]\n";
   }
   test::write_text(dir / "summary.json", R"({"default": 3, "expert": {"ok": 1, "score": "x"}, "tokens": []})");
@@ -104,6 +105,8 @@ TEST(ReportRunData, FieldsOfTheWrongTypeAreMissingNotFatal) {
   EXPECT_FALSE(run->expert.ok);
   EXPECT_FALSE(run->fallback.known);
   EXPECT_EQ(run->prompt_tokens(), 100);
+  EXPECT_EQ(run->evaluations[1].candidate, "");  // outside the run directory: not followed
+  EXPECT_FALSE(run->evaluations[1].program);
   // And the page is still written.
   const std::string html = render_runs_page({*run}, SimView{}, tmp.path());
   EXPECT_NE(html.find("id=\"evaluation-table\""), std::string::npos);
