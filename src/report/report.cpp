@@ -28,7 +28,7 @@ header p{margin:4px 0 0;color:#d1d5db}
 nav{background:#111827;padding:0 32px;position:sticky;top:0;z-index:2}
 nav a{color:#d1d5db;text-decoration:none;display:inline-block;padding:8px 12px 8px 0;margin-right:12px;font-size:13px}
 nav a:hover{color:#fff}
-main{max-width:1180px;margin:0 auto;padding:8px 32px 48px}
+main{max-width:1320px;margin:0 auto;padding:8px 32px 48px}
 [id]{scroll-margin-top:48px}
 section{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:16px 20px;margin:18px 0}
 h2{font-size:18px;margin:0 0 10px;font-weight:600}
@@ -58,10 +58,11 @@ th{background:#f3f4f6;font-weight:600;white-space:nowrap}
 table.sortable th{cursor:pointer;user-select:none}
 table.sortable th[data-dir=asc]::after{content:" ▲";font-size:10px}
 table.sortable th[data-dir=desc]::after{content:" ▼";font-size:10px}
-td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 tr.best td{background:#f0fff4}
 tr.failed td.outcome{color:var(--bad)}
-td.fb{max-width:520px;color:#374151}
+td.fb{min-width:380px;color:#374151}
+td.run{white-space:nowrap}
 td.fb .sug{color:var(--muted)}
 .badge{display:inline-block;border-radius:10px;padding:0 8px;font-size:12px;background:#e5e7eb;white-space:nowrap}
 .badge.ok{background:#c6f6d5;color:#22543d}.badge.bad{background:#fed7d7;color:#742a2a}.badge.best{background:#fefcbf;color:#744210}
@@ -249,7 +250,10 @@ std::string distribution(const std::vector<Run>& runs, const std::string& y_labe
     h.values.push_back(std::move(v));
   }
   if (!runs.empty()) h.references = references_of(runs.front());
-  std::string s = "<section id=\"distribution\">\n<h2>Scores and failures</h2>\n" + svg_histogram(h);
+  std::vector<std::string> colors;
+  for (std::size_t i = 0; i < runs.size(); ++i) colors.push_back(palette(i));
+  std::string s = "<section id=\"distribution\">\n<h2>Scores and failures</h2>\n" + svg_histogram(h) +
+                  (runs.size() > 1 ? legend(h.series, colors) : std::string());
 
   StackedBars bars{"Outcomes per run", {}, {"succeeded"}, {"#59a14f"}, {}, {}};
   const std::vector<std::string> kind_colors = {"#e15759", "#f28e2b", "#b07aa1", "#3f4a5a", "#bab0ac"};
@@ -347,34 +351,42 @@ std::string href(const Run& r, const std::string& file, const std::string& page_
   return (rel.empty() ? target : rel).generic_string();
 }
 
-std::string evaluations_table(const std::vector<Run>& runs, const std::string& page_dir) {
+std::string evaluations_table(const std::vector<Run>& runs, const std::string& page_dir, bool score_is_value) {
   const bool several = runs.size() > 1;
+  bool phases = false;
+  for (const auto& r : runs)
+    for (const auto& e : r.evaluations) phases |= e.iteration || !e.phase.empty() || e.injected;
   auto best = best_of(runs);
-  std::string s = "<section id=\"evaluations\">\n<h2>Every evaluation</h2>\n<p class=\"note\">Click a column to sort. "
-                  "Gains are against the default and expert mappers of the evaluation's run.</p>\n"
-                  "<table class=\"sortable\" id=\"evaluation-table\"><thead><tr>";
+  std::string s = "<section id=\"evaluations\">\n<h2>Every evaluation</h2>\n<p class=\"note\">Click a column to sort; "
+                  "hover the feedback for all of it. Gains are against the default and expert mappers of the "
+                  "evaluation's run.</p>\n<table class=\"sortable\" id=\"evaluation-table\"><thead><tr>";
   if (several) s += "<th>run</th>";
-  s += "<th class=\"num\">#</th><th>phase</th><th>outcome</th><th class=\"num\">score</th><th class=\"num\">value</th>"
-       "<th class=\"num\">vs default</th><th class=\"num\">vs expert</th><th class=\"num\">took (s)</th><th>feedback</th>"
-       "</tr></thead><tbody>\n";
+  s += "<th class=\"num\">#</th>";
+  if (phases) s += "<th>phase</th>";
+  s += "<th>outcome</th>";
+  if (!score_is_value) s += "<th class=\"num\">score</th>";
+  s += "<th class=\"num\">value</th><th class=\"num\">vs default</th><th class=\"num\">vs expert</th>"
+       "<th class=\"num\">took (s)</th><th>feedback</th></tr></thead><tbody>\n";
   for (std::size_t ri = 0; ri < runs.size(); ++ri) {
     const Run& r = runs[ri];
     for (const auto& e : r.evaluations) {
       const bool is_best = best && best->first == ri && best->second == e.index;
       s += fmt::format("<tr class=\"{}\">", is_best ? "best" : e.ok ? "ok" : "failed");
-      if (several) s += "<td>" + escape(r.label) + "</td>";
-      const std::string phase = e.iteration ? fmt::format("iteration {}", *e.iteration) : e.phase;
+      if (several) s += "<td class=\"run\">" + escape(r.label) + "</td>";
       s += e.candidate.empty()
                ? fmt::format("<td class=\"num\">{}</td>", e.index)
                : fmt::format("<td class=\"num\" data-v=\"{}\"><a href=\"{}\">{}</a></td>", e.index,
                              escape(href(r, e.candidate, page_dir)), e.index);
-      s += "<td>" + escape(phase) + (e.injected ? " (injected)" : "") + "</td>";
+      if (phases)
+        s += "<td>" + escape(e.iteration ? fmt::format("iteration {}", *e.iteration) : e.phase) +
+             (e.injected ? " (injected)" : "") + "</td>";
       s += fmt::format("<td class=\"outcome\">{}</td>", outcome_badge(e, is_best));
-      if (e.ok)
-        s += fmt::format("<td class=\"num\" data-v=\"{}\">{}</td><td class=\"num\" data-v=\"{}\">{} {}</td>", e.score,
-                         escape(num(e.score)), e.value, escape(num(e.value)), escape(e.unit));
-      else
-        s += "<td class=\"num\" data-v=\"-1\">–</td><td class=\"num\" data-v=\"-1\">–</td>";
+      if (!score_is_value)
+        s += e.ok ? fmt::format("<td class=\"num\" data-v=\"{}\">{}</td>", e.score, escape(num(e.score)))
+                  : "<td class=\"num\" data-v=\"-1\">–</td>";
+      // Sorting by value sorts by score, so that a time sorts best first too.
+      s += e.ok ? fmt::format("<td class=\"num\" data-v=\"{}\">{} {}</td>", e.score, escape(num(e.value)), escape(e.unit))
+                : "<td class=\"num\" data-v=\"-1\">–</td>";
       auto gain = [&](const Baseline& b) {
         return e.ok && b.ok && b.score > 0
                    ? fmt::format("<td class=\"num\" data-v=\"{}\">{}</td>", e.score / b.score, ratio(e.score, b.score))
@@ -384,8 +396,8 @@ std::string evaluations_table(const std::vector<Run>& runs, const std::string& p
       s += fmt::format("<td class=\"num\" data-v=\"{}\">{:.2f}</td>", e.seconds, e.seconds);
       const std::string main = e.ok ? e.explain : (e.error_code.empty() ? "" : "[" + e.error_code + "] ") + e.error;
       const std::string full = "System: " + e.system + "\nExplain: " + e.explain + "\nSuggest: " + e.suggest;
-      s += fmt::format("<td class=\"fb\" title=\"{}\">{}", escape(full), escape(clip(main, 260)));
-      if (!e.suggest.empty()) s += "<div class=\"sug\">" + escape(clip(e.suggest, 200)) + "</div>";
+      s += fmt::format("<td class=\"fb\" title=\"{}\">{}", escape(full), escape(clip(main, 180)));
+      if (!e.suggest.empty()) s += "<div class=\"sug\">" + escape(clip(e.suggest, 140)) + "</div>";
       s += "</td></tr>\n";
     }
   }
@@ -466,7 +478,7 @@ std::string render_runs_page(const std::vector<Run>& runs, const SimView& best, 
       fmt::format("{} run{} · {}", runs.size(), runs.size() == 1 ? "" : "s", join(machines));
   const std::string y = score_label(runs);
   std::string body = overview(runs) + convergence(runs, y) + distribution(runs, y) + best_section(runs) +
-                     render_simulation_section(best) + evaluations_table(runs, page_dir) + llm_section(runs);
+                     render_simulation_section(best) + evaluations_table(runs, page_dir, y.rfind("throughput", 0) == 0) + llm_section(runs);
   std::vector<std::pair<std::string, std::string>> nav = {
       {"overview", "Runs"},    {"convergence", "Convergence"}, {"distribution", "Scores and failures"},
       {"best", "Best mapper"}, {"simulation", "Simulated run"}, {"evaluations", "Evaluations"}};

@@ -108,12 +108,12 @@ TEST_F(ReportBrowser, RunsPageOfSeveralRunsRendersWithoutErrors) {
   test::Simulated sim;
   ASSERT_TRUE(sim.result.ok);
   const fs::path page = tmp_.file("report.html");
-  // After the page's own script: sort the evaluations by score, twice (descending), as a click does, and
+  // After the page's own script: sort the evaluations by value, twice (descending), as a click does, and
   // note which row comes first.
   std::ofstream(page) << render_runs_page(runs, sim.view(), tmp_.path())
                       << "<script>var t = document.getElementById('evaluation-table');"
                          "var th = Array.prototype.filter.call(t.tHead.rows[0].cells, function(c){ return c.textContent == "
-                         "'score'; })[0]; th.click(); th.click();"
+                         "'value'; })[0]; th.click(); th.click();"
                          "document.documentElement.setAttribute('data-first', t.tBodies[0].rows[0].className + ' ' + "
                          "t.tBodies[0].rows[t.tBodies[0].rows.length - 1].className);</script>";
 
@@ -127,7 +127,7 @@ TEST_F(ReportBrowser, RunsPageOfSeveralRunsRendersWithoutErrors) {
   EXPECT_GT(count(dom, "<rect"), 20u);
   EXPECT_EQ(dom.find("<script>alert"), std::string::npos);  // the hostile text stayed text
   EXPECT_NE(dom.find("title=\"sort by"), std::string::npos);  // the script set up the sortable tables
-  // Sorted by score, highest first: the best evaluation leads and a failed one (no score) comes last.
+  // Sorted by value, highest first: the best evaluation leads and a failed one (no score) comes last.
   EXPECT_NE(dom.find("data-first=\"best failed\""), std::string::npos);
   EXPECT_NE(dom.find("data-dir=\"desc\""), std::string::npos);
 }
