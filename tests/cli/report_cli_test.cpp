@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/cli_fixture.hpp"
+#include "llm/fake_llm_server.hpp"
 
 namespace {
 
@@ -54,6 +55,26 @@ TEST_F(Cli, TuneWritesItsReportAndReportComparesRuns) {
   ASSERT_EQ(one.code, 0) << one.err;
   EXPECT_TRUE(fs::exists(b / "report.html"));
   EXPECT_TRUE(fs::exists(b / "report.trace.json"));
+}
+
+TEST_F(Cli, LlmRunReportShowsEachIteration) {
+  mage::llm::test::FakeLlmServer server;
+  server.push(200, mage::llm::test::openai_reply("Keep <all> data on the GPUs.\n```mpl\nTask * GPU;\nRegion * * GPU FBMEM;\n```\n",
+                                                  1200, 40));
+  server.push(200, mage::llm::test::openai_reply("No program this time.", 1300, 10));
+  ::setenv("MAGE_TEST_LLM_KEY", "sk-test", 1);
+  const fs::path run = dir_ / "llm", page = dir_ / "llm.html";
+  auto r = mage("tune stencil --optimizer llm --iterations 2 --quiet --llm-key-env MAGE_TEST_LLM_KEY --llm openai:test-model "
+                "--llm-url http://127.0.0.1:" + std::to_string(server.port()) + "/v1 --out " + run.string() +
+                " --report " + page.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string html = slurp(page);
+  EXPECT_NE(html.find("id=\"llm\""), std::string::npos);
+  EXPECT_EQ(count(html, "<article class=\"iteration\""), 2u);
+  EXPECT_NE(html.find("Keep &lt;all&gt; data on the GPUs."), std::string::npos);  // the rationale, escaped
+  EXPECT_NE(html.find("2500 prompt and 50 completion tokens"), std::string::npos);
+  EXPECT_NE(html.find("data-kind=\"no program\">1<"), std::string::npos);
+  EXPECT_NE(html.find("Region * * GPU FBMEM;"), std::string::npos);  // the program
 }
 
 TEST_F(Cli, ReportNamesWhatIsNotARun) {
