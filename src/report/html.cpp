@@ -153,6 +153,11 @@ std::string svg_line_chart(const LineChart& c) {
   std::string s = open_svg(c.title);
   s += axes(x, y, ticks(x0, x1), ticks(y0, y1), c.x_label, c.y_label);
   s += references(x, y, c.references);
+  for (const auto& m : c.markers)
+    s += fmt::format(
+        "<g class=\"marker\"><line x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1:.1f}\" y2=\"{2:.1f}\" stroke=\"#9ca3af\" "
+        "stroke-dasharray=\"2 3\"/><text class=\"tick\" x=\"{3:.1f}\" y=\"{4:.1f}\">{5}</text></g>\n",
+        x(m.y), y.r0, y.r1, x(m.y) + 4, y.r1 + 10, escape(m.name));
   for (std::size_t i = 0; i < c.series.size(); ++i) {
     const auto& series = c.series[i];
     if (series.points.empty()) continue;

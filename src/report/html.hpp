@@ -43,6 +43,7 @@ struct LineChart {
   std::string x_label, y_label;
   std::vector<Series> series;
   std::vector<Reference> references;  // dashed horizontal lines (the default and expert mappers)
+  std::vector<Reference> markers;     // dotted vertical lines at x = `y`, e.g. where a hybrid's phase starts
 };
 std::string svg_line_chart(const LineChart& chart);
 

@@ -202,8 +202,8 @@ std::string overview(const std::vector<Run>& runs) {
 }
 
 std::string convergence(const std::vector<Run>& runs, const std::string& y_label) {
-  LineChart by_eval{"Best score so far against evaluations", "evaluations", y_label + ", best so far", {}, {}};
-  LineChart by_time{"Best score so far against wall-clock time", "wall-clock time (s)", y_label + ", best so far", {}, {}};
+  LineChart by_eval{"Best score so far against evaluations", "evaluations", y_label + ", best so far", {}, {}, {}};
+  LineChart by_time{"Best score so far against wall-clock time", "wall-clock time (s)", y_label + ", best so far", {}, {}, {}};
   bool timed = false;
   for (const auto& r : runs) {
     Series s{r.label, {}, true}, t{r.label, {}, true};
@@ -220,6 +220,9 @@ std::string convergence(const std::vector<Run>& runs, const std::string& y_label
       s.points.push_back({static_cast<double>(r.evaluations.size()), best});
       if (r.evaluations.back().elapsed) t.points.push_back({*r.evaluations.back().elapsed, best});
     }
+    for (std::size_t k = 1; k < r.evaluations.size(); ++k)
+      if (r.evaluations[k].phase != r.evaluations[k - 1].phase)
+        by_eval.markers.push_back({r.evaluations[k].phase + " phase", static_cast<double>(k + 1)});
     timed |= !t.points.empty();
     by_eval.series.push_back(std::move(s));
     by_time.series.push_back(std::move(t));

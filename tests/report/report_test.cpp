@@ -112,6 +112,29 @@ TEST(ReportRunData, FieldsOfTheWrongTypeAreMissingNotFatal) {
   EXPECT_NE(html.find("id=\"evaluation-table\""), std::string::npos);
 }
 
+TEST(ReportRunData, AHybridRunsPhasesFollowOneAnother) {
+  mage::testing::TempDir tmp;
+  const fs::path dir = tmp.file("hybrid");
+  write_run(dir, "hybrid", {test::success(3), test::success(4), test::success(5)}, true);
+  write_run(dir / "ensemble", "ensemble", {test::success(6), test::success(2)});
+  auto run = load_run(dir.string());
+  ASSERT_TRUE(run) << run.error().message;
+  ASSERT_EQ(run->evaluations.size(), 5u);
+  EXPECT_EQ(run->evaluations[2].phase, "llm");
+  EXPECT_EQ(run->evaluations[3].phase, "ensemble");
+  EXPECT_EQ(run->evaluations[3].index, 3u);
+  EXPECT_EQ(run->evaluations[3].phase_index, 0u);
+  EXPECT_EQ(run->evaluations[3].candidate, "ensemble/candidates/00000.mpl");
+  ASSERT_TRUE(run->evaluations[3].elapsed);
+  EXPECT_DOUBLE_EQ(*run->evaluations[3].elapsed, 1.5 + 0.5);  // after the LLM phase's last record
+  ASSERT_TRUE(run->best);
+  EXPECT_EQ(*run->best, 3u);
+  const std::string html = render_runs_page({*run}, SimView{}, tmp.path());
+  EXPECT_EQ(count(html, "class=\"marker\""), 1u);
+  EXPECT_NE(html.find("ensemble phase"), std::string::npos);
+  EXPECT_EQ(count(html, "<article class=\"iteration\""), 3u);  // the LLM phase's iterations only
+}
+
 TEST(ReportRunData, NamesWhatIsMissing) {
   mage::testing::TempDir tmp;
   auto none = load_run(tmp.file("absent"));
