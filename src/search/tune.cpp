@@ -117,9 +117,8 @@ lang::Expected<TuneResult> tune(const TuneSettings& settings, const MappingSpace
   const auto& records = dir.evaluations();
   // Wall-clock time since the run started (a resumed run goes on from its last record), for reports.
   const auto session_start = std::chrono::steady_clock::now();
-  const double elapsed_before = !records.empty() && records.back().contains("elapsed_s") && records.back()["elapsed_s"].is_number()
-                                    ? records.back()["elapsed_s"].get<double>()
-                                    : 0.0;
+  const bool timed = !records.empty() && records.back().contains("elapsed_s") && records.back()["elapsed_s"].is_number();
+  const double elapsed_before = timed ? records.back()["elapsed_s"].get<double>() : 0.0;
   std::size_t k = 0;
   for (; k < records.size() && records[k].value("injected", false); ++k) {
     Evaluation e = evaluation_from_json(records[k]);
