@@ -11,6 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev libcpp-httplib-dev
   clang-14 libfuzzer-14-dev libclang-rt-14-dev
   jq
+  chromium
 )
 
 missing=()

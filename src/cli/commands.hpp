@@ -44,6 +44,7 @@ struct SimOptions {
   std::string machine = "p100x4";
   std::int64_t nodes = 1;
   std::optional<std::string> trace;  // write a Chrome/Perfetto trace here
+  std::optional<std::string> report;  // write an HTML report of the simulation here
   std::string format = "text";
 };
 int run_sim(const SimOptions& o);
@@ -90,8 +91,20 @@ struct TuneOptions {
   double temperature = 0.7;
   std::string feedback = "suggest";
   std::string baseline;  // zero-shot or few-shot
+  std::optional<std::string> report;  // write the run's HTML report here at the end
 };
 int run_tune(const TuneOptions& o);
+
+struct ReportOptions {
+  std::vector<std::string> runs;   // run directories
+  std::optional<std::string> out;  // default: RUN/report.html for one run, report.html for several
+};
+int run_report(const ReportOptions& o);
+// Writes the HTML report of `runs` to `out` (the best mapper simulated again, its trace beside the page)
+// and prints its path; kExitOk, or kExitUsage after printing why not.
+int write_report(const std::vector<std::string>& runs, const std::string& out);
+// What `mage tune` prints at its end about the report: the page written (with --report) or how to write one.
+int report_after_tune(const TuneOptions& o, const std::string& run_dir, int exit_code);
 
 struct AppsOptions {
   std::string format = "text";

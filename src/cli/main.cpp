@@ -57,6 +57,7 @@ int run_command_line(int argc, char** argv) {
       ->capture_default_str();
   s->add_option("--nodes", sim.nodes, "number of nodes")->check(CLI::Range(1, 65536))->capture_default_str();
   s->add_option("--trace", sim.trace, "write a Chrome/Perfetto trace (JSON) to this file");
+  s->add_option("--report", sim.report, "write an HTML report (timeline, per-task times, feedback) to this file");
   s->add_option("--format", sim.format, "output format")->check(CLI::IsMember({"text", "json"}));
 
   MachineShowOptions machine_show;
@@ -124,6 +125,12 @@ int run_command_line(int argc, char** argv) {
   t->add_option("--baseline", tune.baseline, "no feedback: zero-shot, or few-shot (with example mappers)")
       ->check(CLI::IsMember({"zero-shot", "few-shot"}));
   t->add_option("--replay", tune.replay, "replay the LLM conversation recorded in this run directory (no network)");
+  t->add_option("--report", tune.report, "at the end, write the run's HTML report to this file");
+
+  ReportOptions report;
+  auto* rp = app.add_subcommand("report", "Write one self-contained HTML page about tuning runs (open it in a browser)");
+  rp->add_option("RUN_DIR", report.runs, "run directories of `mage tune` (several: compared on one page)")->required();
+  rp->add_option("--out,-o", report.out, "the page to write (default RUN_DIR/report.html, or report.html for several)");
 
   auto* mcp = app.add_subcommand("mcp", "Serve the Model Context Protocol on stdin/stdout, for LLM agents and assistants");
 
@@ -145,6 +152,7 @@ int run_command_line(int argc, char** argv) {
   if (*as) return run_app_show(app_show);
   if (*al) return run_apps(apps_list);
   if (*mcp) return run_mcp();
+  if (*rp) return run_report(report);
   if (*t) {
     if (tune.app.empty() && !tune.resume) {
       std::fputs("error: give an application (see `mage apps`) or --resume DIR\n", stderr);

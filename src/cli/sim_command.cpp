@@ -1,6 +1,7 @@
 // `mage sim (FILE | --mapper expert|default|FILE) --app APP [--param NAME=VALUE]... [--machine PRESET|FILE]
 // [--nodes N] [--trace out.json] [--format text|json]`
 #include <cstdio>
+#include <filesystem>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -9,11 +10,44 @@
 #include "cli/inputs.hpp"
 #include "feedback/feedback.hpp"
 #include "mapping/policy.hpp"
+#include "report/report.hpp"
 #include "sim/simulate.hpp"
 #include "sim/trace.hpp"
 #include "util/files.hpp"
 
 namespace mage::cli {
+
+namespace {
+
+// `--report FILE`: the simulation's page, linking the trace (written beside the page unless --trace names one).
+bool write_sim_report(const SimOptions& o, const sim::SimResult* result, const feedback::Feedback& fb,
+                      const lang::SourceFile& source, const std::string& note) {
+  namespace fs = std::filesystem;
+  report::SimView view;
+  view.result = result;
+  view.feedback = fb;
+  view.mapper = source.name();
+  view.note = note;
+  std::string error;
+  const fs::path page(*o.report);
+  std::error_code ec;
+  if (page.has_parent_path()) fs::create_directories(page.parent_path(), ec);
+  if (result && result->ok) {
+    fs::path trace = o.trace ? fs::path(*o.trace) : fs::path(page).replace_extension(".trace.json");
+    if (o.trace || util::write_file_atomic(trace.string(), sim::trace_json(*result).dump() + "\n", error)) {
+      const fs::path base = fs::absolute(page, ec).parent_path();
+      view.trace_href = fs::absolute(trace, ec).lexically_normal().lexically_relative(base.lexically_normal()).generic_string();
+    }
+  }
+  if (!util::write_file_atomic(*o.report, report::render_simulation_page(view, source.text(), o.app), error)) {
+    std::fprintf(stderr, "error: %s\n", error.c_str());
+    return false;
+  }
+  if (o.format != "json") std::printf("report: %s (open it in a browser)\n", o.report->c_str());
+  return true;
+}
+
+}  // namespace
 
 int run_sim(const SimOptions& o) {
   lang::Diagnostics usage;
@@ -45,6 +79,8 @@ int run_sim(const SimOptions& o) {
       std::fputs(lang::render_text(diags, &*source, use_color()).c_str(), stderr);
       std::printf("\n%s\n", feedback::render(fb).c_str());
     }
+    if (o.report && !write_sim_report(o, nullptr, fb, *source, "not simulated: the program has errors (see the feedback)"))
+      return kExitUsage;
     return kExitFindings;
   }
   if (diags.warning_count() > 0 && o.format != "json")
@@ -71,6 +107,7 @@ int run_sim(const SimOptions& o) {
     if (o.trace && result.ok) std::printf("trace: %s (open in ui.perfetto.dev)\n", o.trace->c_str());
     std::printf("\n%s\n", feedback::render(fb).c_str());
   }
+  if (o.report && !write_sim_report(o, &result, fb, *source, "")) return kExitUsage;
   return result.ok ? kExitOk : kExitFindings;
 }
 

@@ -211,7 +211,8 @@ int run_tune(const TuneOptions& o) {
       {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()}};
   std::optional<search::Evaluation> best;
   if (result->best_index) best = result->best;
-  return finish_session(*s, best, result->best_index, result->evaluations, summary);
+  return report_after_tune(o, s->dir->path(),
+                           finish_session(*s, best, result->best_index, result->evaluations, summary));
 }
 
 }  // namespace mage::cli

@@ -4,6 +4,7 @@
 // LLM's best with coordinate descent (--budget evaluations each). Every request and
 // reply is recorded (keys redacted) in the run directory's llm.jsonl; `--replay DIR` re-runs a recorded
 // session without a network.
+#include <chrono>
 #include <cstdio>
 #include <map>
 
@@ -160,6 +161,7 @@ int run_tune_llm(const TuneOptions& o) {
   options.mode = *mode;
   options.initial_program = std::string(apps::kDefaultMapper);
   llm::LlmOptimizer agent(client, context, options, evaluate);
+  const auto started = std::chrono::steady_clock::now();
 
   nlohmann::json tokens = nlohmann::json::array();
   bool write_failed = false;
@@ -184,6 +186,7 @@ int run_tune_llm(const TuneOptions& o) {
       record["extracted"] = c.extracted;
       record["rationale"] = c.rationale;
       record["tokens"] = {{"prompt", c.usage.prompt_tokens}, {"completion", c.usage.completion_tokens}};
+      record["elapsed_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       write_failed |= !s->dir->write_candidate(index, c.extracted ? c.program : c.reply, error);
       // best.mpl before the record, so a kill between the two never leaves it older than the recorded best.
       if (e.ok && (!best || e.score > best->score)) {
@@ -232,7 +235,7 @@ int run_tune_llm(const TuneOptions& o) {
                             {"tokens", {{"prompt", result.usage.prompt_tokens},
                                         {"completion", result.usage.completion_tokens}}}};
   if (result.stopped) summary["stopped"] = {{"code", result.stopped->code}, {"message", result.stopped->message}};
-  return finish_session(*s, best, best_index, index, summary);
+  return report_after_tune(o, s->dir->path(), finish_session(*s, best, best_index, index, summary));
 }
 
 }  // namespace mage::cli

@@ -156,6 +156,10 @@ lang::Expected<TuneResult> tune(const TuneSettings& settings, const MappingSpace
   // Replay what the run directory holds: the same asks in the same batches give the same points. A batch
   // cut short by an interruption leaves `pending` points, evaluated first below.
   const auto& records = dir.evaluations();
+  // Wall-clock time since the run started (a resumed run goes on from its last record), for reports.
+  const auto session_start = std::chrono::steady_clock::now();
+  const bool timed = !records.empty() && records.back().contains("elapsed_s") && records.back()["elapsed_s"].is_number();
+  const double elapsed_before = timed ? records.back()["elapsed_s"].get<double>() : 0.0;
   std::size_t k = 0;
   for (; k < records.size() && was_injected(records[k]); ++k) {
     Evaluation e = checked(evaluation_from_json(records[k]));
@@ -220,6 +224,8 @@ lang::Expected<TuneResult> tune(const TuneSettings& settings, const MappingSpace
       record["candidate"] = fmt::format("candidates/{:05}.mpl", index);
       // best.mpl before the record: killed between the two, best.mpl is never older than the recorded
       // best, and a resume (sync_best) puts it back to exactly the recorded one.
+      record["elapsed_s"] =
+          elapsed_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - session_start).count();
       if (consider(index, outcomes[i], batch[i].program) && !dir.write_best(batch[i].program, error))
         return run_error("rundir.io", error, "");
       if (!dir.append_evaluation(record, error)) return run_error("rundir.io", error, "");
