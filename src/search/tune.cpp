@@ -222,10 +222,10 @@ lang::Expected<TuneResult> tune(const TuneSettings& settings, const MappingSpace
       record["point"] = points[i];
       if (injected) record["injected"] = true;
       record["candidate"] = fmt::format("candidates/{:05}.mpl", index);
-      // best.mpl before the record: killed between the two, best.mpl is never older than the recorded
-      // best, and a resume (sync_best) puts it back to exactly the recorded one.
       record["elapsed_s"] =
           elapsed_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - session_start).count();
+      // best.mpl before the record: killed between the two, best.mpl is never older than the recorded
+      // best, and a resume (sync_best) puts it back to exactly the recorded one.
       if (consider(index, outcomes[i], batch[i].program) && !dir.write_best(batch[i].program, error))
         return run_error("rundir.io", error, "");
       if (!dir.append_evaluation(record, error)) return run_error("rundir.io", error, "");
