@@ -3,10 +3,11 @@
 
 #include <algorithm>
 #include <array>
-#include <optional>
-#include <tuple>
 #include <map>
+#include <optional>
 #include <set>
+#include <string_view>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -245,13 +246,35 @@ void MappingSpace::place_instances(const model::AppModel& app, const model::Mach
         const std::size_t id = pieces.emplace(key, pieces.size()).first->second;
         instances_[{t.task, a}].push_back(Instance{id, piece.bytes, place, linear, volume,
                                                    piece.privilege == model::Privilege::RO,
-                                                   app.launches[l].setup ? 1 : app.warmup_steps + app.steps});
+                                                   app.launches[l].setup ? 1 : app.warmup_steps + app.steps, l});
       }
     }
   }
+  pieces_ = pieces.size();
+  // The same piece at the same place again (a task launched twice a step): one entry, repeated.
+  for (auto& [key, list] : instances_) {
+    auto same = [](const Instance& a, const Instance& b) {
+      return std::tie(a.piece, a.linear, a.volume, a.place, a.read_only) ==
+             std::tie(b.piece, b.linear, b.volume, b.place, b.read_only);
+    };
+    std::stable_sort(list.begin(), list.end(), [](const Instance& a, const Instance& b) {
+      return std::tie(a.piece, a.linear, a.volume, a.place, a.read_only) <
+             std::tie(b.piece, b.linear, b.volume, b.place, b.read_only);
+    });
+    std::vector<Instance> merged;
+    for (const Instance& i : list)
+      if (!merged.empty() && same(merged.back(), i)) {
+        merged.back().repeats += i.repeats;
+        merged.back().launch = std::min(merged.back().launch, i.launch);
+      } else {
+        merged.push_back(i);
+      }
+    list = std::move(merged);
+  }
 }
 
-std::size_t MappingSpace::processor(const Instance& i, std::size_t procs, std::string_view function) const {
+std::size_t MappingSpace::processor(const Instance& i, std::size_t procs, std::string_view function,
+                                    bool node_first) const {
   // Index points as the library's functions place them: the cyclic ones deal points out from the first
   // processor, `linearize2d` over nodes and processors at once, the others in contiguous blocks as the
   // default does. Single launches as `place` says.
@@ -264,6 +287,12 @@ std::size_t MappingSpace::processor(const Instance& i, std::size_t procs, std::s
     }
     return static_cast<std::size_t>(std::min<std::int64_t>(n - 1, i.linear * n / i.volume));
   }
+  if (node_first && procs > 0) {
+    // The default for a child on another kind than its parent: the first processor of the parent's node.
+    const auto nodes = static_cast<std::size_t>(std::max<std::int64_t>(machine_.nodes, 1));
+    const std::size_t node = std::min(nodes - 1, static_cast<std::size_t>(i.place * static_cast<double>(nodes)));
+    return std::min(procs - 1, node * std::max<std::size_t>(procs / nodes, 1));
+  }
   return std::min(procs - 1, static_cast<std::size_t>(i.place * static_cast<double>(procs)));
 }
 
@@ -274,7 +303,7 @@ bool MappingSpace::holds(const std::string& task, std::size_t arg, ProcKind kind
   std::vector<std::int64_t> used(capacity_.size());
   std::set<std::pair<std::size_t, std::size_t>> seen;
   for (const Instance& i : instances->second) {
-    const std::size_t mem = reach->second[processor(i, reach->second.size(), "default")];
+    const std::size_t mem = reach->second[processor(i, reach->second.size(), "default", false)];
     if (mem < used.size() && seen.insert({mem, i.piece}).second) used[mem] += i.bytes;
   }
   for (std::size_t mem = 0; mem < used.size(); ++mem)
@@ -285,10 +314,12 @@ bool MappingSpace::holds(const std::string& task, std::size_t arg, ProcKind kind
 std::vector<std::int64_t> MappingSpace::usage(const Point& p, std::size_t watch,
                                               std::map<std::size_t, std::int64_t>* contribution) const {
   std::vector<std::int64_t> used(capacity_.size());
-  std::set<std::pair<std::size_t, std::size_t>> kept;  // (memory instance, piece)
-  // Collected instances under an instance limit: per (memory instance, task, argument) how many and the
-  // largest; at most one per processor is in flight.
-  std::map<std::tuple<std::size_t, std::string, std::size_t>, std::pair<std::int64_t, std::int64_t>> limited;
+  // Per (memory instance, piece): the first launch that keeps an instance of it there.
+  std::vector<std::size_t> kept(capacity_.size() * pieces_, SIZE_MAX);
+  auto add = [&](std::size_t mem, std::int64_t bytes, std::size_t credit) {
+    used[mem] += bytes;
+    if (bytes > 0 && contribution && mem == watch && credit != SIZE_MAX) (*contribution)[credit] += bytes;
+  };
   std::map<std::pair<std::string, std::size_t>, std::size_t> param;  // (task, argument) -> its Memory parameter
   for (std::size_t i = 0; i < decisions_.size(); ++i)
     if (decisions_[i].what == Decision::What::Memory)
@@ -297,6 +328,14 @@ std::vector<std::int64_t> MappingSpace::usage(const Point& p, std::size_t watch,
     const auto it = params.find(task);
     return it != params.end() && p[it->second] == 1;
   };
+  // Collected read-only instances, counted after the kept ones: a task reuses a kept instance of its piece.
+  struct Collected {
+    std::size_t mem, piece, launch;
+    std::int64_t bytes, repeats;
+    std::size_t credit;  // the task's Collect parameter
+    bool limit;
+  };
+  std::vector<Collected> collected;
   for (const auto& [key, instances] : instances_) {
     if (!kind_param_.count(key.first)) continue;  // not run here: the simulator reports it
     const ProcKind kind = kind_of(p, key.first);
@@ -307,41 +346,48 @@ std::vector<std::int64_t> MappingSpace::usage(const Point& p, std::size_t watch,
     if (reach == reach_.end()) continue;
     const bool collects = on(collect_param_, key.first), limit = on(limit_param_, key.first);
     const auto map = map_param_.find(key.first);
-    const std::string& function = map == map_param_.end() ? "default" : space_.params[map->second].options[static_cast<std::size_t>(p[map->second])];
+    const std::string& function =
+        map == map_param_.end() ? "default" : space_.params[map->second].options[static_cast<std::size_t>(p[map->second])];
+    const auto launch = first_launch_.find(key.first);
+    const bool node_first = function == "default" && launch != first_launch_.end() &&
+                            launch_dims_.at(key.first) == -1 && kind_of(p, launch->second->parent) != kind;
     for (const Instance& i : instances) {
-      const std::size_t mem = reach->second[processor(i, reach->second.size(), function)];
+      const std::size_t mem = reach->second[processor(i, reach->second.size(), function, node_first)];
       if (mem >= used.size()) continue;
-      std::int64_t bytes = 0;
-      std::size_t credit = decided != param.end() ? decided->second : SIZE_MAX;
       if (collects && i.read_only) {
-        // A collected instance is made for its task alone and released when the task ends; the runtime maps
-        // tasks far ahead of their execution, so without an instance limit every step's are held at once;
-        // with one, about one per piece and task.
-        credit = collect_param_.at(key.first);
-        if (!limit) {
-          bytes = i.bytes * i.repeats;
-        } else {
-          auto& [count, largest] = limited[{mem, key.first, key.second}];
-          count += i.repeats;
-          largest = std::max(largest, i.bytes);
-          continue;
-        }
-      } else if (kept.insert({mem, i.piece}).second) {
-        bytes = i.bytes;
+        collected.push_back({mem, i.piece, i.launch, i.bytes, i.repeats, collect_param_.at(key.first), limit});
+      } else {
+        std::size_t& first = kept[mem * pieces_ + i.piece];
+        if (first == SIZE_MAX) add(mem, i.bytes, decided != param.end() ? decided->second : SIZE_MAX);
+        first = std::min(first, i.launch);
       }
-      used[mem] += bytes;
-      if (bytes > 0 && contribution && mem == watch && credit != SIZE_MAX) (*contribution)[credit] += bytes;
     }
   }
+  // A collected instance is made for its task alone and released when the task ends. The runtime maps tasks
+  // far ahead of their execution, so without an instance limit every step's are held at once; with one, at
+  // most one per processor of the task's kind that reaches the memory, of the largest piece. A kept
+  // instance of the piece, once made, serves instead: from the first step if an earlier launch made it,
+  // else from the second.
+  std::map<std::pair<std::size_t, std::size_t>, std::pair<std::int64_t, std::int64_t>> limited;  // (mem, credit)
+  for (const Collected& c : collected) {
+    const std::size_t first = kept[c.mem * pieces_ + c.piece];
+    if (first < c.launch) continue;
+    const std::int64_t times = first == SIZE_MAX ? c.repeats : 1;
+    if (!c.limit) {
+      add(c.mem, c.bytes * times, c.credit);
+      continue;
+    }
+    auto& [count, largest] = limited[{c.mem, c.credit}];
+    count += times;
+    largest = std::max(largest, c.bytes);
+  }
   for (const auto& [key, n] : limited) {
-    const auto& [mem, task, arg] = key;
-    const ProcKind kind = kind_of(p, task);
+    const auto& [mem, credit] = key;
+    const ProcKind kind = kind_of(p, decisions_[credit].task);
     std::int64_t procs = 0;
     for (const auto& [k, reach] : reach_)
       if (k.first == kind) procs = std::max<std::int64_t>(procs, std::count(reach.begin(), reach.end(), mem));
-    const std::int64_t bytes = std::min(n.first, std::max<std::int64_t>(procs, 1)) * n.second;
-    used[mem] += bytes;
-    if (contribution && mem == watch) (*contribution)[collect_param_.at(task)] += bytes;
+    add(mem, std::min(n.first, std::max<std::int64_t>(procs, 1)) * n.second, credit);
   }
   return used;
 }

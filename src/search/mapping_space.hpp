@@ -82,8 +82,10 @@ class MappingSpace {
   void place_instances(const model::AppModel& app, const model::MachineModel& model);
   bool holds(const std::string& task, std::size_t arg, ProcKind kind, MemKind m) const;
   struct Instance;
-  // Which of `procs` processors of a kind (node-major) runs an instance's point task under a function.
-  std::size_t processor(const Instance& i, std::size_t procs, std::string_view function) const;
+  // Which of `procs` processors of a kind (node-major) runs an instance's point task under a function;
+  // `node_first`: a child's single launch on the first processor of its parent's node (the default when
+  // the parent runs on another kind).
+  std::size_t processor(const Instance& i, std::size_t procs, std::string_view function, bool node_first) const;
   // Bytes per memory instance of the point; `contribution`, when given, receives parameter -> its
   // argument's bytes on memory instance `watch`.
   std::vector<std::int64_t> usage(const Point& p, std::size_t watch = SIZE_MAX,
@@ -100,9 +102,11 @@ class MappingSpace {
     std::int64_t linear = 0, volume = 0;  // an index point: its row-major index in the launch; 0: single
     bool read_only = false;
     std::int64_t repeats = 1;  // times its launch runs: once for a set-up launch, else every step
+    std::size_t launch = 0;    // the first launch (in program order) that uses it there
   };
   std::vector<MemKind> memory_kind_;
   std::vector<std::int64_t> capacity_;
+  std::size_t pieces_ = 0;  // distinct (region, elements, fields)
   std::map<std::pair<ProcKind, MemKind>, std::vector<std::size_t>> reach_;
   std::map<std::pair<std::string, std::size_t>, std::vector<Instance>> instances_;
   Space space_;
