@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "mapping/machine_desc.hpp"
@@ -55,9 +56,10 @@ class MappingSpace {
   // The estimated bytes the point's instances take in each memory instance (by MemId of the machine
   // model), against its capacity; empty without a machine model. The simulator's allocation rule: one
   // instance per (memory, region, piece, fields), kept for the run; a collected read-only argument gets
-  // an instance per task, released when it ends, and as the runtime maps far ahead, those of every step
-  // count (with an instance limit, one per piece). Point tasks spread over the processors of their kind
-  // as the default mapper spreads them (contiguous blocks, node-major), a child with its parent.
+  // an instance per task, released when it ends (unless a kept one made earlier serves it), and as the
+  // runtime maps far ahead, those of every step count (under an instance limit, one per processor).
+  // Point tasks run where the point's index-mapping function puts them (docs/search.md), a child with
+  // its parent. An estimate: it ignores the order in which instances come and go.
   struct Usage {
     std::int64_t bytes = 0;
     std::int64_t capacity = 0;  // 0: unbounded
