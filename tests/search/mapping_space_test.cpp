@@ -249,7 +249,9 @@ TEST(MappingSpace, SamePointFollowsAParentOnAnyKind) {
         p = space.fit(p);
         const std::string program = space.render(p);
         EXPECT_EQ(problems(program, app), "") << program;
-        if (k5 != "GPU") EXPECT_NE(program.find("same_point_gpu_from_" + lower_case(k5)), std::string::npos) << program;
+        if (k5 != "GPU") {
+          EXPECT_NE(program.find("same_point_gpu_from_" + lower_case(k5)), std::string::npos) << program;
+        }
         const Evaluation e = evaluate_by_simulation(app, machine, program, "point.mpl");
         EXPECT_TRUE(e.ok) << k7 << " " << k6 << " " << k5 << ": " << e.error_code << " " << e.error << "\n" << program;
         ++combinations;
