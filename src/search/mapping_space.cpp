@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <map>
 #include <optional>
 #include <set>
@@ -274,7 +275,7 @@ void MappingSpace::place_instances(const model::AppModel& app, const model::Mach
 }
 
 std::size_t MappingSpace::processor(const Instance& i, std::size_t procs, std::string_view function,
-                                    bool node_first) const {
+                                    bool node_first, std::size_t parent_procs) const {
   // Index points as the library's functions place them: the cyclic ones deal points out from the first
   // processor, `linearize2d` over nodes and processors at once, the others in contiguous blocks as the
   // default does. Single launches as `place` says.
@@ -293,7 +294,12 @@ std::size_t MappingSpace::processor(const Instance& i, std::size_t procs, std::s
     const std::size_t node = std::min(nodes - 1, static_cast<std::size_t>(i.place * static_cast<double>(nodes)));
     return std::min(procs - 1, node * std::max<std::size_t>(procs / nodes, 1));
   }
-  return std::min(procs - 1, static_cast<std::size_t>(i.place * static_cast<double>(procs)));
+  double place = i.place;
+  if (parent_procs > 0) {
+    // With its parent: the parent's processor, at the same relative position among the task's kind.
+    place = std::floor(place * static_cast<double>(parent_procs)) / static_cast<double>(parent_procs);
+  }
+  return std::min(procs - 1, static_cast<std::size_t>(place * static_cast<double>(procs)));
 }
 
 bool MappingSpace::holds(const std::string& task, std::size_t arg, ProcKind kind, MemKind m) const {
@@ -303,7 +309,7 @@ bool MappingSpace::holds(const std::string& task, std::size_t arg, ProcKind kind
   std::vector<std::int64_t> used(capacity_.size());
   std::set<std::pair<std::size_t, std::size_t>> seen;
   for (const Instance& i : instances->second) {
-    const std::size_t mem = reach->second[processor(i, reach->second.size(), "default", false)];
+    const std::size_t mem = reach->second[processor(i, reach->second.size(), "default", false, 0)];
     if (mem < used.size() && seen.insert({mem, i.piece}).second) used[mem] += i.bytes;
   }
   for (std::size_t mem = 0; mem < used.size(); ++mem)
@@ -349,10 +355,12 @@ std::vector<std::int64_t> MappingSpace::usage(const Point& p, std::size_t watch,
     const std::string& function =
         map == map_param_.end() ? "default" : space_.params[map->second].options[static_cast<std::size_t>(p[map->second])];
     const auto launch = first_launch_.find(key.first);
-    const bool node_first = function == "default" && launch != first_launch_.end() &&
-                            launch_dims_.at(key.first) == -1 && kind_of(p, launch->second->parent) != kind;
+    const bool child = launch != first_launch_.end() && launch_dims_.at(key.first) == -1;
+    const ProcKind parent = child ? kind_of(p, launch->second->parent) : kind;
+    const bool node_first = child && function == "default" && parent != kind;
+    const auto parent_procs = child ? static_cast<std::size_t>(machine_.per_node(parent) * machine_.nodes) : 0;
     for (const Instance& i : instances) {
-      const std::size_t mem = reach->second[processor(i, reach->second.size(), function, node_first)];
+      const std::size_t mem = reach->second[processor(i, reach->second.size(), function, node_first, parent_procs)];
       if (mem >= used.size()) continue;
       if (collects && i.read_only) {
         collected.push_back({mem, i.piece, i.launch, i.bytes, i.repeats, collect_param_.at(key.first), limit});

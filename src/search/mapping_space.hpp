@@ -86,8 +86,9 @@ class MappingSpace {
   struct Instance;
   // Which of `procs` processors of a kind (node-major) runs an instance's point task under a function;
   // `node_first`: a child's single launch on the first processor of its parent's node (the default when
-  // the parent runs on another kind).
-  std::size_t processor(const Instance& i, std::size_t procs, std::string_view function, bool node_first) const;
+  // the parent runs on another kind); `parent_procs`: a child's parent kind's processors (0: not a child).
+  std::size_t processor(const Instance& i, std::size_t procs, std::string_view function, bool node_first,
+                        std::size_t parent_procs) const;
   // Bytes per memory instance of the point; `contribution`, when given, receives parameter -> its
   // argument's bytes on memory instance `watch`.
   std::vector<std::int64_t> usage(const Point& p, std::size_t watch = SIZE_MAX,
