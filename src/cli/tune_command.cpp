@@ -179,7 +179,7 @@ int run_tune(const TuneOptions& o) {
   }
   auto s = open_session(o, o.optimizer == "auto" ? kAutoOptimizer : o.optimizer, nlohmann::json::object());
   if (!s) return kExitUsage;
-  const search::MappingSpace space(s->app, model::to_machine_desc(s->machine));
+  const search::MappingSpace space(s->app, s->machine);
   print_session(*s, fmt::format("{} (seed {}, budget {}, {} at a time)", s->settings.optimizer, s->settings.seed,
                                 s->settings.budget, s->settings.batch));
 

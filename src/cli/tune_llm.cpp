@@ -42,7 +42,7 @@ struct HybridResult {
 lang::Expected<HybridResult> run_hybrid_phases(TuneSession& s, const std::vector<std::string>& programs,
                                                const std::string& llm_best, bool quiet) {
   const auto machine = model::to_machine_desc(s.machine);
-  const search::MappingSpace space(s.app, machine);
+  const search::MappingSpace space(s.app, s.machine);
   const lang::AppSignature signature = s.app.signature();
   auto project = [&](const std::string& program) -> std::optional<search::Point> {
     lang::Diagnostics d;

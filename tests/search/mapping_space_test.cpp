@@ -3,7 +3,10 @@
 // the heaviest task first.
 #include "search/mapping_space.hpp"
 
+#include <algorithm>
 #include <random>
+
+#include <fmt/format.h>
 
 #include <gtest/gtest.h>
 
@@ -13,7 +16,9 @@
 #include "lang/parser.hpp"
 #include "mapping/policy.hpp"
 #include "model/machine_model.hpp"
+#include "search/optimizer.hpp"
 #include "search/sim_evaluator.hpp"
+#include "sim/planner.hpp"
 
 namespace mage::search {
 namespace {
@@ -23,6 +28,11 @@ model::AppModel app_for(std::string_view name, std::int64_t nodes = 1) {
   auto app = apps::make_app(*apps::find_builtin(name), {nodes, 4}, {{"steps", 1}}, d);
   EXPECT_TRUE(app) << lang::render_text(d, nullptr);
   return *app;
+}
+
+std::string lower_case(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
 }
 
 // Errors and warnings of checking `program` against the application, and whether it is canonical.
@@ -138,6 +148,146 @@ TEST(MappingSpace, RepairMovesArgumentsToMemoriesTheNewKindAddresses) {
       EXPECT_EQ(space.space().params[i].options[static_cast<std::size_t>(repaired[i])], "SYSMEM");
     }
   EXPECT_NE(space.render(repaired).find("Region stencil 0 CPU SYSMEM;"), std::string::npos);
+}
+
+
+// What the planner allocates for a point against the capacities, as the simulator's engine checks them:
+// per memory instance the instances kept for the run plus the largest collected one. Empty when it fits.
+std::string overflow(const sim::Plan& plan, const model::MachineModel& machine) {
+  std::vector<std::uint64_t> kept(machine.memories.size()), collected(machine.memories.size());
+  for (const auto& task : plan.graph.tasks)
+    for (const auto& a : task.allocations) {
+      auto m = static_cast<std::size_t>(a.memory);
+      if (a.released_at_end) collected[m] = std::max(collected[m], a.bytes);
+      else kept[m] += a.bytes;
+    }
+  std::string out;
+  for (std::size_t m = 0; m < kept.size(); ++m) {
+    const auto capacity = static_cast<std::uint64_t>(machine.memories[m].capacity);
+    if (capacity > 0 && kept[m] + collected[m] > capacity)
+      out += fmt::format("{} needs {} of {}; ", model::memory_name(machine, static_cast<model::MemId>(m)),
+                         model::format_bytes(static_cast<std::int64_t>(kept[m] + collected[m])),
+                         model::format_bytes(static_cast<std::int64_t>(capacity)));
+  }
+  return out;
+}
+
+// Random points of every application (and cannon on 4 nodes) render to clean programs that map: every
+// point task gets a processor and every argument a memory its processor addresses, and the instances
+// fit the memories. Planning only; bench/space_points.sh simulates them.
+TEST(MappingSpace, RandomPointsMapAndFitTheirMemories) {
+  std::vector<std::pair<std::string, std::int64_t>> cases;
+  for (const auto& builtin : apps::builtin_apps()) cases.emplace_back(builtin.name, 1);
+  cases.emplace_back("cannon", 4);
+  for (const auto& [name, nodes] : cases) {
+    const auto app = app_for(name, nodes);
+    const auto machine = *model::model_preset("p100x4", nodes);
+    const MappingSpace space(app, machine);
+    const lang::AppSignature sig = app.signature();
+    auto random = make_optimizer("random", space.space(), 1, nullptr);
+    const auto points = random->ask(60);
+    ASSERT_EQ(points.size(), 60u) << name;
+    int mapped = 0;
+    std::string failures;
+    for (const Point& p : points) {
+      const std::string program = space.render(p);
+      ASSERT_EQ(problems(program, app), "") << name << "\n" << program;
+      lang::Diagnostics d;
+      auto policy = mapping::Policy::compile(lang::SourceFile("point.mpl", program), model::to_machine_desc(machine), d, &sig);
+      ASSERT_TRUE(policy) << lang::render_text(d, nullptr);
+      auto plan = sim::plan(app, machine, *policy);
+      if (!plan) {
+        failures += plan.error().code + "; ";
+        continue;
+      }
+      const std::string over = overflow(*plan, machine);
+      if (!over.empty()) {
+        failures += "out of memory: " + over;
+        continue;
+      }
+      // The space's estimate agrees: nothing it renders overflows by its own account.
+      for (const auto& u : space.footprint(space.fit(p))) EXPECT_FALSE(u.over()) << name << "\n" << program;
+      ++mapped;
+    }
+    EXPECT_GE(mapped, 54) << name << " on " << nodes << " node(s): " << failures;
+  }
+}
+
+// A task launched by another task may follow its parent's processor whatever kinds the two run on: the
+// rendered `same_point` names the parent's processor in the parent's kind's machine space.
+TEST(MappingSpace, SamePointFollowsAParentOnAnyKind) {
+  const auto app = app_for("cannon");
+  const auto machine = *model::model_preset("p100x4", 1);
+  const MappingSpace space(app, machine);
+  auto param = [&](const std::string& name) {
+    for (std::size_t i = 0; i < space.space().params.size(); ++i)
+      if (space.space().params[i].name == name) return i;
+    ADD_FAILURE() << "no parameter " << name;
+    return std::size_t{0};
+  };
+  auto option = [&](std::size_t i, const std::string& name) {
+    const auto& o = space.space().params[i].options;
+    const auto it = std::find(o.begin(), o.end(), name);
+    EXPECT_NE(it, o.end()) << space.space().params[i].name << " has no option " << name;
+    return static_cast<int>(it - o.begin());
+  };
+  // task_7 (index launch) launches task_6 (single), which launches task_5 (index), whose points launch
+  // task_4 (single).
+  const std::size_t kind7 = param("kind task_7"), kind6 = param("kind task_6"), kind5 = param("kind task_5"),
+                    kind4 = param("kind task_4"), map6 = param("map task_6"), map4 = param("map task_4");
+  int combinations = 0;
+  for (const auto& k7 : space.space().params[kind7].options)
+    for (const auto& k6 : space.space().params[kind6].options)
+      for (const auto& k5 : space.space().params[kind5].options) {
+        Point p = space.default_point();
+        p[kind7] = option(kind7, k7);
+        p[kind6] = option(kind6, k6);
+        p[kind5] = option(kind5, k5);
+        p[kind4] = option(kind4, "GPU");
+        p[map6] = option(map6, "same_point");
+        p[map4] = option(map4, "same_point");
+        p = space.fit(p);
+        const std::string program = space.render(p);
+        EXPECT_EQ(problems(program, app), "") << program;
+        if (k5 != "GPU") {
+          EXPECT_NE(program.find("same_point_gpu_from_" + lower_case(k5)), std::string::npos) << program;
+        }
+        const Evaluation e = evaluate_by_simulation(app, machine, program, "point.mpl");
+        EXPECT_TRUE(e.ok) << k7 << " " << k6 << " " << k5 << ": " << e.error_code << " " << e.error << "\n" << program;
+        ++combinations;
+      }
+  EXPECT_EQ(combinations, 2 * 2 * 3);
+}
+
+// A memory too small for an argument's instances is not offered, and a point whose choices together
+// overflow a memory renders with arguments moved to memories that hold them.
+TEST(MappingSpace, MemoriesThatCannotHoldTheDataAreNotChosen) {
+  const auto app = app_for("pennant");
+  const auto machine = *model::model_preset("p100x4", 1);
+  const MappingSpace sized(app, machine);
+  const MappingSpace unsized(app, model::to_machine_desc(machine));
+  ASSERT_EQ(sized.space().params.size(), unsized.space().params.size());
+  std::size_t dropped = 0;
+  for (std::size_t i = 0; i < sized.space().params.size(); ++i)
+    dropped += unsized.space().params[i].options.size() - sized.space().params[i].options.size();
+  EXPECT_GT(dropped, 0u);
+  EXPECT_EQ(sized.fit(sized.default_point()), sized.default_point());
+  // Every argument in zero-copy memory (8 GiB per node) overflows it; the fitted point does not.
+  Point zc = sized.default_point();
+  for (std::size_t i = 0; i < zc.size(); ++i)
+    if (sized.decisions()[i].what == Decision::What::Memory) {
+      const auto& o = sized.space().params[i].options;
+      const auto it = std::find(o.begin(), o.end(), "ZCMEM");
+      if (it != o.end()) zc[i] = static_cast<int>(it - o.begin());
+    }
+  bool over = false;
+  for (const auto& u : sized.footprint(zc)) over = over || u.over();
+  EXPECT_TRUE(over);
+  const Point fitted = sized.fit(zc);
+  for (const auto& u : sized.footprint(fitted)) EXPECT_FALSE(u.over());
+  EXPECT_EQ(sized.fit(fitted), fitted);  // fitting is idempotent
+  const Evaluation e = evaluate_by_simulation(app, machine, sized.render(zc), "zc.mpl");
+  EXPECT_TRUE(e.ok) << e.error_code << " " << e.error;
 }
 
 }  // namespace
