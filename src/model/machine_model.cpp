@@ -119,8 +119,11 @@ std::vector<SpecProblem> spec_problems(const MachineSpec& original) {
   };
   for (const SpecField& f : spec_fields(s)) {
     double v = f.number();
-    if (!std::isfinite(v) || v < 0)
-      problem(f.name(), fmt::format("`{}` must be a number >= 0, found {}", f.name(), v),
+    // Counts that must be at least one say so, rather than a bound that is rejected next.
+    const std::string name = f.name();
+    const double least = name == "nodes" || name == "sockets" || name == "omp.threads" ? 1 : 0;
+    if (!std::isfinite(v) || v < least)
+      problem(name, fmt::format("`{}` must be a number >= {}, found {}", name, least, v),
               "figures are SI units: bytes, seconds, bytes per second, FLOP/s");
   }
   if (!problems.empty()) return problems;

@@ -42,6 +42,7 @@ struct OutOfMemory {
 struct EngineResult {
   bool completed = false;
   std::string error;  // why the run did not complete
+  bool stalled = false;  // it ran, but some task never could (a dependence cycle, an InstanceLimit)
   std::optional<OutOfMemory> oom;
   double makespan = 0;
   double timed_start = 0;  // start of the first task after the warm-up steps
