@@ -40,7 +40,9 @@ struct LaunchQuery {
 };
 
 // Chooses the task's processor kind and maps every point of the domain (row-major order). Fails as a
-// whole (`eval.step-budget`) when the points together take more than `query.step_budget` steps.
+// whole (`eval.step-budget`) when the points together take more than `query.step_budget` steps; the
+// policy then keeps that failure among its cached answers for the launch, so map it again with a fresh
+// policy.
 lang::Expected<LaunchMap> map_launch(Policy& policy, const LaunchQuery& query);
 
 // The point -> processor table, a per-processor load summary and, for 2-D domains, a grid picture.
