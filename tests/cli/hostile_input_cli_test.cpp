@@ -150,6 +150,14 @@ TEST_F(Cli, NegativeNodesSayWhatIsAllowed) {
   EXPECT_TRUE(contains(r.err, ">= 1")) << r.err;
 }
 
+TEST_F(Cli, HugeMachineFiguresAreRefusedNotInfinite) {
+  auto m = write("m.toml", "preset = \"p100x4\"\n[gpu]\nflops = 1e300\n");
+  auto r = mage("sim --app stencil --machine '" + m.string() + "' --mapper default");
+  no_abort(r);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "`gpu.flops` is 1e+300; expected at most 1e+18")) << r.err;
+}
+
 // SimGrid's default 8 MiB actor stacks reserved gigabytes of address space on 64 nodes: under a 4 GB
 // limit the simulator process died (signal 6) although it used under 100 MB.
 TEST_F(Cli, SixtyFourNodesSimulateUnderAFourGigabyteAddressLimit) {
