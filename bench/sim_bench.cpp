@@ -16,13 +16,12 @@ EnginePlatform four_gpus() {
     p.memories.push_back({"n0.FB" + std::to_string(g), 0, 16ull << 30});
   }
   // A ring of 12 GB/s links between neighbouring framebuffers, one per direction.
-  p.routes.assign(4, std::vector<std::vector<int>>(4));
   for (int g = 0; g < 4; ++g) {
     int next = (g + 1) % 4;
     p.links.push_back({"fb" + std::to_string(g) + "->fb" + std::to_string(next), 12e9, 5e-6});
-    p.routes[static_cast<std::size_t>(g)][static_cast<std::size_t>(next)] = {static_cast<int>(p.links.size() - 1)};
+    p.routes[{g, next}] = {static_cast<int>(p.links.size() - 1)};
     p.links.push_back({"fb" + std::to_string(next) + "->fb" + std::to_string(g), 12e9, 5e-6});
-    p.routes[static_cast<std::size_t>(next)][static_cast<std::size_t>(g)] = {static_cast<int>(p.links.size() - 1)};
+    p.routes[{next, g}] = {static_cast<int>(p.links.size() - 1)};
   }
   p.runtime_overhead = 2e-6;
   return p;

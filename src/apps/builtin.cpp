@@ -75,10 +75,13 @@ std::optional<Parameters> resolve_parameters(const BuiltinApp& app, const Scale&
       ok = false;
       continue;
     }
-    if (value < 1) {
+    if (value < 1 || value > kMaxParameter) {
       diags.add(lang::make_error(lang::Category::Usage, "usage.app-parameter", {},
-                                       fmt::format("parameter `{}` of `{}` is {}", name, app.name, value),
-                                       "give a positive value"));
+                                 fmt::format("parameter `{}` of `{}` is {}; expected 1 to {}", name, app.name,
+                                             value, kMaxParameter),
+                                 value < 1 ? "give a positive value"
+                                           : "sizes multiply into element counts: give a value that keeps the "
+                                             "model within 2^40 elements per region"));
       ok = false;
       continue;
     }
@@ -93,7 +96,18 @@ std::optional<model::AppModel> make_app(const BuiltinApp& app, const Scale& scal
                                         lang::Diagnostics& diags) {
   auto params = resolve_parameters(app, scale, overrides, diags);
   if (!params) return std::nullopt;
-  return app.build(*params, diags);
+  lang::Diagnostics built;
+  auto model = app.build(*params, built);
+  // A size problem in a built-in model comes from its parameters (or the machine it was sized for), not
+  // from a file the user wrote: say which knobs to turn.
+  for (lang::Diagnostic d : built.all()) {
+    if (d.code == "usage.app-size")
+      d.hint = fmt::format("`{}` is sized from its parameters and the machine: lower them with `--param` "
+                           "(`mage app show {}` lists them), or simulate fewer nodes",
+                           app.name, app.name);
+    diags.add(std::move(d));
+  }
+  return model;
 }
 
 std::string_view expert_mapper(const BuiltinApp& app) { return embedded_expert(app.expert_file); }

@@ -56,6 +56,9 @@ std::span<const BuiltinApp> builtin_apps();
 const BuiltinApp* find_builtin(std::string_view name);
 std::vector<std::string> builtin_names();
 
+// The largest value a parameter may take: sizes multiply, and two of them stay within 64 bits.
+inline constexpr std::int64_t kMaxParameter = std::int64_t{1} << 31;
+
 // The model of a built-in application for a machine, with `overrides` (name → value) replacing defaults.
 // Unknown or invalid parameters are Usage errors naming the parameter.
 std::optional<model::AppModel> make_app(const BuiltinApp& app, const Scale& scale,

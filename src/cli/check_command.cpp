@@ -9,6 +9,7 @@
 #include "lang/checker.hpp"
 #include "lang/parser.hpp"
 #include "mapping/policy.hpp"
+#include "util/json_text.hpp"
 
 namespace mage::cli {
 
@@ -39,7 +40,7 @@ int run_check(const CheckOptions& o) {
     nlohmann::json j = lang::to_json(diags, &*source);
     j["file"] = o.file;
     j["ok"] = !diags.has_errors();
-    std::puts(j.dump(2).c_str());
+    std::puts(util::json_text(j, 2).c_str());
   } else {
     std::fputs(lang::render_text(diags, &*source, use_color()).c_str(), stderr);
     std::fprintf(stderr, "%s: %zu error%s, %zu warning%s\n", o.file.c_str(), diags.error_count(),

@@ -1,5 +1,6 @@
 #include "cli/inputs.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
@@ -14,6 +15,7 @@
 #include "model/app_io.hpp"
 #include "util/files.hpp"
 #include "util/redact.hpp"
+#include "util/input_file.hpp"
 
 namespace mage::cli {
 
@@ -25,7 +27,7 @@ void usage(lang::Diagnostics& diags, std::string code, std::string message, std:
 
 std::optional<lang::SourceFile> load_source(const std::string& path, lang::Diagnostics& diags) {
   std::string error;
-  auto text = util::read_file(path, error);
+  auto text = util::read_input_file(path, error);
   if (!text) {
     usage(diags, "usage.unreadable-file", error, "check the path of the mapper program");
     return std::nullopt;
@@ -38,17 +40,27 @@ std::optional<mapping::MachineDesc> load_machine(const std::string& arg, lang::D
   bool is_file = arg.ends_with(".toml") || (std::filesystem::is_regular_file(arg, ec) && !mapping::machine_preset(arg));
   if (!is_file) return mapping::parse_machine_spec(arg, diags);
   std::string error;
-  auto text = util::read_file(arg, error);
+  auto text = util::read_input_file(arg, error);
   if (!text) {
     usage(diags, "usage.unreadable-file", error, "give a preset, a spec such as `nodes=2,gpus=4`, or a TOML file");
     return std::nullopt;
   }
-  return mapping::parse_machine_toml(*text, arg, diags);
+  lang::Diagnostics tried;
+  if (auto desc = mapping::parse_machine_toml(*text, arg, tried)) return desc;
+  // A machine model as `mage sim` reads it describes the same machine: take it as that.
+  bool other_format = std::any_of(tried.all().begin(), tried.all().end(),
+                                  [](const lang::Diagnostic& d) { return d.code == "usage.machine-format"; });
+  if (other_format) {
+    lang::Diagnostics as_model;
+    if (auto model = model::parse_machine_model_toml(*text, arg, as_model)) return model::to_machine_desc(*model);
+  }
+  diags.append(tried);
+  return std::nullopt;
 }
 
 std::optional<lang::AppSignature> load_app(const std::string& path, lang::Diagnostics& diags) {
   std::string error;
-  auto text = util::read_file(path, error);
+  auto text = util::read_input_file(path, error);
   if (!text) {
     usage(diags, "usage.unreadable-file", error, "give the path of an application description (TOML)");
     return std::nullopt;
@@ -81,7 +93,7 @@ std::optional<model::MachineModel> load_machine_model(const std::string& arg, st
     return std::nullopt;
   }
   std::string error;
-  auto text = util::read_file(arg, error);
+  auto text = util::read_input_file(arg, error);
   if (!text) {
     usage(diags, "usage.unreadable-file", error, "give a preset or the path of a machine model TOML file");
     return std::nullopt;
@@ -100,7 +112,7 @@ std::optional<model::MachineModel> load_machine_model(const std::string& arg, st
 
 std::optional<model::AppModel> load_app_model(const std::string& path, lang::Diagnostics& diags) {
   std::string error;
-  auto text = util::read_file(path, error);
+  auto text = util::read_input_file(path, error);
   if (!text) {
     usage(diags, "usage.unreadable-file", error, "give the path of an application model (TOML or JSON)");
     return std::nullopt;

@@ -9,6 +9,7 @@
 #include "cli/commands.hpp"
 #include "cli/inputs.hpp"
 #include "mapping/launch_map.hpp"
+#include "util/json_text.hpp"
 
 namespace mage::cli {
 
@@ -91,14 +92,14 @@ int run_map(const MapOptions& o) {
   auto map = mapping::map_launch(*policy, query);
   if (!map) {
     if (o.format == "json") {
-      std::puts(nlohmann::json{{"error", lang::to_json(map.error(), &policy->source())}}.dump(2).c_str());
+      std::puts(util::json_text(nlohmann::json{{"error", lang::to_json(map.error(), &policy->source())}}, 2).c_str());
     } else {
       std::fputs(lang::render_text(map.error(), &policy->source(), use_color()).c_str(), stderr);
     }
     return kExitFindings;
   }
   if (o.format == "json") {
-    std::puts(mapping::launch_to_json(*map, *policy).dump(2).c_str());
+    std::puts(util::json_text(mapping::launch_to_json(*map, *policy), 2).c_str());
   } else {
     std::fputs(mapping::render_launch_text(*map, *policy).c_str(), stdout);
     // Evaluation errors are explained once each, with the source line, after the table.

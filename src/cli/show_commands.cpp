@@ -8,6 +8,7 @@
 #include "cli/inputs.hpp"
 #include "apps/builtin.hpp"
 #include "model/app_io.hpp"
+#include "util/json_text.hpp"
 
 namespace mage::cli {
 
@@ -27,7 +28,7 @@ int run_machine_show(const MachineShowOptions& o) {
     return kExitUsage;
   }
   if (o.format == "json")
-    std::puts(model::to_json(*machine).dump(2).c_str());
+    std::puts(util::json_text(model::to_json(*machine), 2).c_str());
   else
     std::fputs(model::describe(*machine).c_str(), stdout);
   return kExitOk;
@@ -61,7 +62,7 @@ int run_app_show(const AppShowOptions& o) {
       j["summary"] = builtin->summary;
       j["sized_for"] = sized_for(*machine);
     }
-    std::puts(j.dump(2).c_str());
+    std::puts(util::json_text(j, 2).c_str());
     return kExitOk;
   }
   if (builtin) {
@@ -80,7 +81,7 @@ int run_apps(const AppsOptions& o) {
   if (o.format == "json") {
     nlohmann::json j = nlohmann::json::array();
     for (const auto& a : apps::builtin_apps()) j.push_back({{"name", a.name}, {"summary", a.summary}});
-    std::puts(j.dump(2).c_str());
+    std::puts(util::json_text(j, 2).c_str());
     return kExitOk;
   }
   for (const auto& a : apps::builtin_apps())

@@ -14,6 +14,7 @@
 #include "sim/simulate.hpp"
 #include "sim/trace.hpp"
 #include "util/files.hpp"
+#include "util/json_text.hpp"
 
 namespace mage::cli {
 
@@ -74,7 +75,7 @@ int run_sim(const SimOptions& o) {
       nlohmann::json j = lang::to_json(diags, &*source);
       j["ok"] = false;
       j["feedback"] = feedback::to_json(fb);
-      std::puts(j.dump(2).c_str());
+      std::puts(util::json_text(j, 2).c_str());
     } else {
       std::fputs(lang::render_text(diags, &*source, use_color()).c_str(), stderr);
       std::printf("\n%s\n", feedback::render(fb).c_str());
@@ -89,7 +90,7 @@ int run_sim(const SimOptions& o) {
   sim::SimResult result = sim::simulate(*app, *machine, *policy);
   if (o.trace && result.ok) {
     std::string error;
-    if (!util::write_file_atomic(*o.trace, sim::trace_json(result).dump() + "\n", error)) {
+    if (!util::write_file_atomic(*o.trace, util::json_text(sim::trace_json(result)) + "\n", error)) {
       std::fprintf(stderr, "error: %s\n", error.c_str());
       return kExitUsage;
     }
@@ -100,7 +101,7 @@ int run_sim(const SimOptions& o) {
   if (o.format == "json") {
     nlohmann::json j = sim::to_json(result);
     j["feedback"] = feedback::to_json(fb);
-    std::puts(j.dump(2).c_str());
+    std::puts(util::json_text(j, 2).c_str());
   } else {
     std::fputs(sim::render_summary(result).c_str(), stdout);
     if (result.error) std::fputs(lang::render_text(*result.error, &*source, use_color()).c_str(), stderr);

@@ -127,7 +127,10 @@ const std::array kRules = {
     D("eval.type-mismatch", [](const Facts& f) { return is(f, "eval.type-mismatch"); },
       "an expression gives a value of the wrong type: {message}", "{hint}{where}"),
     D("eval.bounds",
-      [](const Facts& f) { return is(f, "eval.too-many-steps") || is(f, "eval.recursion-too-deep"); },
+      [](const Facts& f) {
+        return is(f, "eval.too-many-steps") || is(f, "eval.recursion-too-deep") || is(f, "eval.too-much-memory") ||
+               is(f, "eval.step-budget");
+      },
       "the evaluation did not finish within its bounds: {message}",
       "make the recursion stop, or compute the result directly: {hint}{where}"),
     D("eval.other", [](const Facts& f) { return category(f, Category::Evaluation); },
@@ -163,6 +166,10 @@ const std::array kRules = {
       [](const Facts& f) { return is(f, "mapping.wrong-kind") || is(f, "mapping.not-a-processor"); },
       "the mapping function's answer is not a processor the task can run on: {message}",
       "{hint}; edit {function} ({map_rule})"),
+    D("sim.process-failed", [](const Facts& f) { return is(f, "sim.process-failed"); },
+      "the simulator could not finish this run: {message}",
+      "this says nothing about the mapper: the simulator ran out of memory or hit a resource limit; "
+      "simulate fewer nodes or a smaller problem, or raise the limit"),
     D("sim.stall-instance-limit", [](const Facts& f) { return is(f, "sim.failed") && f.instance_limited; },
       "the simulated program stopped before finishing: {message}",
       "an `InstanceLimit` below what one task needs keeps it from ever mapping: raise or remove "

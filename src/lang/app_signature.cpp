@@ -26,19 +26,30 @@ std::string lowercase(std::string_view s) {
   return out;
 }
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  std::iota(row.begin(), row.end(), std::size_t{0});
+// The edit distance between `a` and `b` if it is at most `bound`, else bound + 1. Only the diagonal
+// band |i - j| <= bound is computed, and the scan stops as soon as a row exceeds the bound, so the cost is
+// O(|a| * bound) rather than O(|a| * |b|).
+std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t bound) {
+  const std::size_t over = bound + 1;
+  if ((a.size() > b.size() ? a.size() - b.size() : b.size() - a.size()) > bound) return over;
+  std::vector<std::size_t> prev(b.size() + 1, over), row(b.size() + 1, over);
+  for (std::size_t j = 0; j <= std::min(b.size(), bound); ++j) prev[j] = j;
   for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
+    const std::size_t lo = i > bound ? i - bound : 1;
+    const std::size_t hi = std::min(b.size(), i + bound);
+    std::fill(row.begin(), row.end(), over);
+    if (i <= bound) row[0] = i;
+    std::size_t best = row[0];
+    for (std::size_t j = lo; j <= hi; ++j) {
+      std::size_t v = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      v = std::min({v, prev[j] + 1, row[j - 1] + 1, over});
+      row[j] = v;
+      best = std::min(best, v);
     }
+    if (best > bound) return over;
+    std::swap(prev, row);
   }
-  return row[b.size()];
+  return std::min(prev[b.size()], over);
 }
 
 // Reads the TOML form into an AppSignature, reporting every problem it finds with its position.
@@ -178,13 +189,19 @@ std::optional<AppSignature> parse_app_signature(std::string_view toml_text, cons
 }
 
 std::optional<std::string> did_you_mean(std::string_view name, const std::vector<std::string>& candidates) {
+  // A typo is a slip in a name someone typed; a longer name gets no suggestion, which keeps the search
+  // linear in the candidates however long the names in a hostile input are.
+  if (name.empty() || name.size() > kMaxSuggestedName) return std::nullopt;
   const std::string lower = lowercase(name);
   const std::size_t limit = std::max<std::size_t>(1, name.size() / 3);
   const std::string* best = nullptr;
   std::size_t best_distance = limit + 1;
   for (const auto& c : candidates) {
     if (c == name) continue;  // the name itself is no suggestion
-    std::size_t d = edit_distance(lower, lowercase(c));
+    // The distance is at least the difference in length: most candidates are ruled out without a look.
+    std::size_t gap = c.size() > name.size() ? c.size() - name.size() : name.size() - c.size();
+    if (gap >= best_distance) continue;
+    std::size_t d = edit_distance(lower, lowercase(c), best_distance - 1);
     if (d < best_distance) {
       best = &c;
       best_distance = d;

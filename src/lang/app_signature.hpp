@@ -46,7 +46,11 @@ struct MachineFacts {
 std::optional<AppSignature> parse_app_signature(std::string_view toml_text, const std::string& file_name,
                                                 Diagnostics& diags);
 
-// The closest candidate by edit distance, if close enough to be a plausible typo.
+// Names longer than this get no "did you mean" suggestion.
+inline constexpr std::size_t kMaxSuggestedName = 64;
+
+// The closest candidate by edit distance, if close enough to be a plausible typo (at most a third of the
+// name's length). Linear in the number of candidates.
 std::optional<std::string> did_you_mean(std::string_view name, const std::vector<std::string>& candidates);
 
 }  // namespace mage::lang

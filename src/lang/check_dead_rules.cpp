@@ -26,8 +26,10 @@ class DeadRulePass {
     std::size_t order = 0;
     for (const Stmt& s : cx_.program.statements)
       if (takes_precedence(s.kind)) groups[s.kind].push_back(view(s, order++));
-    for (const auto& group : groups)
-      for (const Rule& r : group.second) check(r, group.second);
+    for (const auto& group : groups) {
+      Index index = build_index(group.second);
+      for (const Rule& r : group.second) check(r, index);
+    }
   }
 
  private:
@@ -42,6 +44,54 @@ class DeadRulePass {
     std::array<Dim, 3> dims;  // task, region, kind
   };
   using Cell = std::array<std::string, 3>;  // "" is OTHER
+  // The rules by the cells they select, `*` standing for a dimension the rule does not restrict, each
+  // key with its two rules of highest precedence: the cells a rule covers are looked up, never compared
+  // with every other rule, so the pass is linear in the rules' cells.
+  struct Top2 {
+    const Rule* first = nullptr;
+    const Rule* second = nullptr;
+  };
+  using Index = std::map<Cell, Top2>;
+  static const std::string& any_key() {  // never a task, region or kind name
+    static const std::string key = "*";
+    return key;
+  }
+
+  static bool beats(const Rule& s, const Rule& r) {
+    return s.spec > r.spec || (s.spec == r.spec && s.order > r.order);
+  }
+
+  static Index build_index(const std::vector<Rule>& rules) {
+    Index index;
+    for (const Rule& r : rules) {
+      std::vector<Cell> keys{Cell{}};
+      for (std::size_t d = 0; d < 3; ++d) {
+        if (r.dims[d].any) {
+          for (Cell& k : keys) k[d] = any_key();
+          continue;
+        }
+        std::vector<Cell> next;
+        for (const Cell& k : keys)
+          for (const auto& v : r.dims[d].values) {
+            Cell n = k;
+            n[d] = v;
+            next.push_back(std::move(n));
+          }
+        keys = std::move(next);
+      }
+      for (Cell& k : keys) {
+        Top2& top = index[std::move(k)];
+        if (top.first == &r || top.second == &r) continue;  // a name listed twice
+        if (!top.first || beats(r, *top.first)) {
+          top.second = top.first;
+          top.first = &r;
+        } else if (!top.second || beats(r, *top.second)) {
+          top.second = &r;
+        }
+      }
+    }
+    return index;
+  }
 
   static Dim dim(const Selector& sel) {
     Dim d;
@@ -80,26 +130,30 @@ class DeadRulePass {
     return out;
   }
 
-  static bool matches(const Rule& s, const Cell& c) {
-    for (std::size_t d = 0; d < 3; ++d) {
-      const Dim& dim = s.dims[d];
-      if (!dim.any && std::find(dim.values.begin(), dim.values.end(), c[d]) == dim.values.end()) return false;
+  // The rule of highest precedence that matches cell `c` and beats `r`, or null when `r` wins it.
+  static const Rule* winner(const Rule& r, const Cell& c, const Index& index) {
+    const Rule* best = nullptr;
+    for (int mask = 0; mask < 8; ++mask) {
+      Cell key;
+      bool possible = true;
+      for (std::size_t d = 0; d < 3; ++d) {
+        bool any = (mask >> d) & 1;
+        if (!any && c[d].empty()) possible = false;  // OTHER: only `*` matches it
+        key[d] = any ? any_key() : c[d];
+      }
+      if (!possible) continue;
+      auto it = index.find(key);
+      if (it == index.end()) continue;
+      const Rule* s = it->second.first == &r ? it->second.second : it->second.first;
+      if (s && beats(*s, r) && (!best || beats(*s, *best))) best = s;
     }
-    return true;
+    return best;
   }
 
-  static const Rule* winner(const Rule& r, const Cell& c, const std::vector<Rule>& rules) {
-    for (const Rule& s : rules) {
-      bool beats = s.spec > r.spec || (s.spec == r.spec && s.order > r.order);
-      if (&s != &r && beats && matches(s, c)) return &s;
-    }
-    return nullptr;
-  }
-
-  void check(const Rule& r, const std::vector<Rule>& rules) {
+  void check(const Rule& r, const Index& index) {
     std::vector<Cell> all = cells(r);
     std::vector<const Rule*> winners;
-    for (const Cell& c : all) winners.push_back(winner(r, c, rules));
+    for (const Cell& c : all) winners.push_back(winner(r, c, index));
     const char* kw = statement_keyword(r.stmt->kind);
     if (std::all_of(winners.begin(), winners.end(), [](const Rule* w) { return w != nullptr; })) {
       cx_.warning("static.dead-rule", r.stmt->keyword,
@@ -114,17 +168,21 @@ class DeadRulePass {
   // A task listed in a rule whose every cell another rule wins.
   void partly_dead(const Rule& r, const std::vector<Cell>& all, const std::vector<const Rule*>& winners) {
     if (r.dims[0].any || r.dims[0].values.size() < 2) return;
+    // Per task: whether another rule wins every one of its cells, and one such rule.
+    std::map<std::string_view, std::pair<bool, const Rule*>> per_task;
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      auto [it, fresh] = per_task.try_emplace(all[i][0], true, nullptr);
+      if (!it->second.first) continue;
+      it->second.first = winners[i] != nullptr;
+      it->second.second = winners[i];
+    }
     std::vector<std::string> overridden;
     const Rule* by = nullptr;
     const Ident* first = nullptr;
     for (const Ident& task : r.stmt->tasks.names) {
-      const Rule* task_winner = nullptr;
-      bool dead = true;
-      for (std::size_t i = 0; i < all.size() && dead; ++i) {
-        if (all[i][0] != task.name) continue;
-        dead = winners[i] != nullptr;
-        task_winner = winners[i];
-      }
+      auto it = per_task.find(task.name);
+      if (it == per_task.end()) continue;
+      auto [dead, task_winner] = it->second;
       if (!dead || !task_winner) continue;
       overridden.push_back(fmt::format("`{}`", task.name));
       by = by ? by : task_winner;

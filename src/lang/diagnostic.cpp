@@ -65,10 +65,15 @@ const char* severity_color(Severity s) {
   return "";
 }
 
-// Tabs in the quoted line are shown as single spaces so the caret lines up.
+// Tabs in the quoted line are shown as single spaces and other control bytes (NUL, escape, carriage
+// return) as `?`, one column each, so the caret lines up and the line cannot end the output early or
+// drive the terminal.
 std::string printable(std::string_view line) {
   std::string out(line);
-  std::replace(out.begin(), out.end(), '\t', ' ');
+  for (char& c : out) {
+    if (c == '\t') c = ' ';
+    else if (static_cast<unsigned char>(c) < 0x20 || c == '\x7f') c = '?';
+  }
   return out;
 }
 

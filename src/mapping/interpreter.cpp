@@ -184,6 +184,7 @@ bool Interpreter::evaluate_globals(lang::Diagnostics& diags) {
   for (const Stmt& s : program_.statements) {
     if (s.kind != StmtKind::Assign && s.kind != StmtKind::Print) continue;
     steps_ = 0;
+    elements_ = 0;
     depth_ = 0;
     Frame frame;
     try {
@@ -201,6 +202,7 @@ bool Interpreter::evaluate_globals(lang::Diagnostics& diags) {
 
 std::variant<Value, lang::Diagnostic> Interpreter::call(const Stmt& def, std::vector<Value> args) {
   steps_ = 0;
+  elements_ = 0;
   depth_ = 0;
   try {
     return call_function(def, std::move(args), nullptr, {});
@@ -214,6 +216,21 @@ void Interpreter::step(const Expr& where) {
     fail(where.span, "eval.too-many-steps",
          fmt::format("evaluation did not finish within {} steps", kMaxEvalSteps),
          "a mapping function should be a few arithmetic steps: look for runaway recursion");
+  if (total_step_budget_ > 0 && ++total_steps_ > total_step_budget_)
+    fail(where.span, "eval.step-budget",
+         fmt::format("evaluation stopped: the calls so far took more than {} steps in all", total_step_budget_),
+         "a mapping function should be a few arithmetic steps per point: look for runaway recursion or "
+         "loops, or map a smaller domain");
+}
+
+void Interpreter::charge_elements(std::size_t n, const Expr& where) {
+  elements_ += static_cast<std::int64_t>(n);
+  if (elements_ > kMaxEvalElements)
+    fail(where.span, "eval.too-much-memory",
+         fmt::format("evaluation built more than {} tuple elements ({} MiB)", kMaxEvalElements,
+                     kMaxEvalElements * 8 >> 20),
+         "a mapping function needs a few small tuples: look for large tuples copied into many variables or "
+         "through deep recursion");
 }
 
 std::int64_t Interpreter::as_int(const Value& v, const Expr& where, std::string_view what) {
@@ -297,6 +314,12 @@ void Interpreter::run_print(const Stmt& s, Frame& f) {
 }
 
 Value Interpreter::eval(const Expr& e, Frame& f) {
+  Value v = eval_node(e, f);
+  if (const auto* t = std::get_if<Tuple>(&v)) charge_elements(t->items.size(), e);
+  return v;
+}
+
+Value Interpreter::eval_node(const Expr& e, Frame& f) {
   step(e);
   switch (e.kind) {
     case ExprKind::Int: return e.int_value;

@@ -26,6 +26,9 @@ namespace mage::mapping {
 inline constexpr int kMaxCallDepth = 64;
 inline constexpr std::int64_t kMaxEvalSteps = 1'000'000;
 inline constexpr std::size_t kMaxTupleLength = 1 << 16;
+// Tuple elements one evaluation may produce in all (8 bytes each: 128 MiB). Every tuple a step creates
+// or copies counts, so the memory an evaluation holds at once is bounded too, however deep it recurses.
+inline constexpr std::int64_t kMaxEvalElements = std::int64_t{1} << 24;
 
 class Interpreter {
  public:
@@ -42,6 +45,14 @@ class Interpreter {
   // Calls `def` with `args`. On error returns the diagnostic instead.
   std::variant<Value, lang::Diagnostic> call(const lang::Stmt& def, std::vector<Value> args);
 
+  // A budget of evaluation steps over every call from now on (0: none), for callers that evaluate a
+  // function many times, such as every point of a launch: once spent, each call fails at its first step
+  // with `eval.step-budget`. Each call keeps its own limit of kMaxEvalSteps as well.
+  void set_total_step_budget(std::int64_t steps) {
+    total_step_budget_ = steps;
+    total_steps_ = 0;
+  }
+
   // Output of `print` statements; by default discarded.
   void set_print_sink(std::function<void(const std::string&)> sink) { print_ = std::move(sink); }
 
@@ -50,6 +61,7 @@ class Interpreter {
  private:
   struct Frame;
   Value eval(const lang::Expr& e, Frame& f);
+  Value eval_node(const lang::Expr& e, Frame& f);
   Value eval_name(const lang::Expr& e, Frame& f);
   const Value& eval_ref(const lang::Expr& e, Frame& f, Value& storage);
   const std::vector<std::int64_t>* borrow_extents(const lang::Expr& e, Frame& f, Value& storage);
@@ -67,6 +79,7 @@ class Interpreter {
   void run_print(const lang::Stmt& s, Frame& f);
   std::int64_t as_int(const Value& v, const lang::Expr& where, std::string_view what);
   void step(const lang::Expr& where);
+  void charge_elements(std::size_t n, const lang::Expr& where);
 
   // Splits of a space by an iteration space (auto_split and friends) are pure and costly to search, and
   // mapping functions repeat them for every point: remember them per receiver object and arguments.
@@ -92,6 +105,9 @@ class Interpreter {
   std::int32_t machine_symbol_ = -1;
   std::function<void(const std::string&)> print_;
   std::int64_t steps_ = 0;
+  std::int64_t elements_ = 0;
+  std::int64_t total_steps_ = 0;
+  std::int64_t total_step_budget_ = 0;
   int depth_ = 0;
   // One frame per call depth, reused across calls so that a call allocates nothing once warm.
   std::vector<std::unique_ptr<Frame>> frame_pool_;

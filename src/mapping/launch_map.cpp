@@ -13,6 +13,8 @@ namespace {
 
 // Launch domains `mage map` will enumerate; larger ones are refused rather than printed.
 constexpr std::int64_t kMaxShownVolume = 1 << 20;
+// Processors listed per node in the load summary; the rest are summed up in one cell.
+constexpr std::int64_t kMaxShownProcessors = 64;
 
 std::string proc_label(const ProcessorId& p) { return fmt::format("{}.{}", p.node, p.proc); }
 
@@ -80,8 +82,20 @@ lang::Expected<LaunchMap> map_launch(Policy& policy, const LaunchQuery& query) {
   std::int64_t volume = 1;
   for (auto e : query.domain) volume *= e;
   task.ipoint.assign(query.domain.size(), 0);
+  // The budget holds for this launch only: the policy serves other callers afterwards.
+  struct BudgetScope {
+    Policy& policy;
+    ~BudgetScope() { policy.set_total_step_budget(0); }
+  } scope{policy};
+  policy.set_total_step_budget(query.step_budget);
   for (std::int64_t i = 0; i < volume; ++i) {
-    map.points.push_back(PointAssignment{task.ipoint, policy.map_index_point(task, *kind)});
+    const auto& procs = policy.map_index_point(task, *kind);
+    if (!procs && procs.error().code == "eval.step-budget") {
+      lang::Diagnostic err = procs.error();
+      err.notes.push_back(fmt::format("{} of {} points were mapped before the budget ran out", i, volume));
+      return err;
+    }
+    map.points.push_back(PointAssignment{task.ipoint, procs});
     for (std::size_t d = query.domain.size(); d-- > 0;) {  // row-major: last dimension fastest
       if (++task.ipoint[d] < query.domain[d]) break;
       task.ipoint[d] = 0;
@@ -127,9 +141,19 @@ std::string render_launch_text(const LaunchMap& map, const Policy& policy) {
                        m.nodes * m.per_node(map.kind), kind);
     for (std::int64_t n = 0; n < m.nodes; ++n) {
       std::vector<std::string> cells;
-      for (std::int64_t p = 0; p < m.per_node(map.kind); ++p) {
+      const std::int64_t per_node = m.per_node(map.kind);
+      for (std::int64_t p = 0; p < std::min(per_node, kMaxShownProcessors); ++p) {
         auto it = load.find({n, p});
         cells.push_back(fmt::format("{}{}={}", kind, p, it == load.end() ? 0 : it->second));
+      }
+      if (per_node > kMaxShownProcessors) {
+        // The rest only where they hold points: the summary stays a few lines whatever the machine.
+        std::int64_t busy = 0, points = 0;
+        for (auto it = load.lower_bound({n, kMaxShownProcessors}); it != load.end() && it->first.first == n; ++it) {
+          ++busy;
+          points += it->second;
+        }
+        cells.push_back(fmt::format("... ({} more, {} with {} points)", per_node - kMaxShownProcessors, busy, points));
       }
       out += fmt::format("  node {}: {}\n", n, fmt::join(cells, " "));
       if (n >= 63 && m.nodes > 64) {

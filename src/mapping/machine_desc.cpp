@@ -1,5 +1,6 @@
 #include "mapping/machine_desc.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include <fmt/format.h>
@@ -186,6 +187,28 @@ std::optional<MachineDesc> parse_machine_toml(std::string_view text, const std::
     usage_error(diags, fmt::format("{}: field `{}` must be {}", where, field, expected),
                 "see docs/machines.md for the machine description format");
   };
+  // A file in another format (a simulator machine model, an application) must not pass for a machine
+  // with default counts: every top-level field has to be one of this format's.
+  static const std::vector<std::string> kFields = {"name", "nodes", "processors", "memories"};
+  for (auto&& [key, node] : root) {
+    if (std::find(kFields.begin(), kFields.end(), key.str()) != kFields.end()) continue;
+    static const std::vector<std::string> kAppFields = {"tasks", "regions", "launches", "partitions", "program",
+                                                        "fields", "steps", "parameters"};
+    bool app = std::find(kAppFields.begin(), kAppFields.end(), key.str()) != kAppFields.end();
+    auto close = lang::did_you_mean(key.str(), kFields);
+    const auto& b = key.source().begin;
+    lang::Diagnostic d = lang::make_error(
+        lang::Category::Usage, "usage.machine-format", lang::Span{},
+        fmt::format("{}:{}:{}: unknown field `{}` in a machine description{}", file_name, b.line, b.column, key.str(),
+                    close ? fmt::format("; did you mean `{}`?", *close) : ""),
+        app ? std::string("this looks like an application description: give it with `--app`, and the machine "
+                          "as a preset, a spec such as `nodes=2,gpus=4`, or a TOML file with the fields name, "
+                          "nodes, processors, memories (docs/machines.md)")
+            : std::string("a machine description has the fields name, nodes, processors and memories "
+                          "(docs/machines.md)"));
+    diags.add(std::move(d));
+    return std::nullopt;
+  }
   MachineDesc m;
   m.name = root["name"].value_or(std::string("custom"));
   if (auto* n = root.get("nodes")) {

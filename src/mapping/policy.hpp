@@ -77,6 +77,10 @@ class Policy {
   const lang::Stmt* index_map_rule(std::string_view task, ProcKind kind) const;
   const lang::Stmt* single_map_rule(std::string_view task, ProcKind kind) const;
 
+  // A budget of evaluation steps over every mapping function call from now on (0: none); see
+  // Interpreter::set_total_step_budget.
+  void set_total_step_budget(std::int64_t steps) { interpreter_->set_total_step_budget(steps); }
+
   // Output of `print` in the program; discarded unless a sink is set.
   void set_print_sink(std::function<void(const std::string&)> sink);
 

@@ -4,9 +4,13 @@
 
 #include <fmt/format.h>
 
+#include <condition_variable>
+#include <deque>
 #include <exception>
 #include <istream>
+#include <mutex>
 #include <ostream>
+#include <thread>
 
 namespace mage::mcp {
 
@@ -164,11 +168,56 @@ std::string Server::handle_line(std::string_view line) {
   return reply.is_null() ? std::string() : serialize(reply);
 }
 
+namespace {
+
+// A ping, recognised without touching the server's state: `{"jsonrpc":"2.0","id":..,"method":"ping"}`.
+bool is_ping(std::string_view line) {
+  if (line.size() > kMaxPingBytes || line.find("\"ping\"") == std::string_view::npos) return false;
+  json m = json::parse(line, nullptr, /*allow_exceptions=*/false);
+  return m.is_object() && m.value("method", json()) == "ping" && m.contains("id");
+}
+
+}  // namespace
+
 int serve(std::istream& in, std::ostream& out, Server& server) {
+  // The reader answers pings at once; a worker handles every other message in order. A long request
+  // (a large program to check, a simulation) thus never stops the server from answering `ping`.
+  std::mutex out_mutex;
+  bool out_failed = false;
+  auto send = [&](const std::string& reply) {
+    if (reply.empty()) return;
+    std::lock_guard lock(out_mutex);
+    out << reply << '\n';
+    out.flush();
+    if (!out) out_failed = true;
+  };
+  std::mutex queue_mutex;
+  std::condition_variable queue_changed;
+  std::deque<std::string> queue;
+  bool ended = false;
+  std::thread worker([&] {
+    for (;;) {
+      std::string line;
+      {
+        std::unique_lock lock(queue_mutex);
+        queue_changed.wait(lock, [&] { return ended || !queue.empty(); });
+        if (queue.empty()) return;
+        line = std::move(queue.front());
+        queue.pop_front();
+      }
+      send(server.handle_line(line));
+      queue_changed.notify_all();
+    }
+  });
+
   std::streambuf* buf = in.rdbuf();
   std::string line;
   bool more = buf != nullptr;
   while (more) {
+    {
+      std::lock_guard lock(out_mutex);
+      if (out_failed) break;
+    }
     // One line, keeping at most kMaxMessageBytes + 1 bytes of it: a longer one is refused whole.
     line.clear();
     bool any = false;
@@ -183,13 +232,25 @@ int serve(std::istream& in, std::ostream& out, Server& server) {
       if (line.size() <= kMaxMessageBytes) line.push_back(static_cast<char>(c));
     }
     if (!any) break;
-    std::string reply = server.handle_line(line);
-    if (reply.empty()) continue;
-    out << reply << '\n';
-    out.flush();
-    if (!out) return 1;
+    if (is_ping(line)) {
+      send(server.handle_line(line));  // ping reads no state the worker changes
+      continue;
+    }
+    std::unique_lock lock(queue_mutex);
+    // A client that sends faster than the worker answers waits here rather than filling memory.
+    queue_changed.wait(lock, [&] { return queue.size() < kMaxQueuedMessages; });
+    queue.push_back(std::move(line));
+    lock.unlock();
+    queue_changed.notify_all();
   }
-  return 0;
+  {
+    std::lock_guard lock(queue_mutex);
+    ended = true;
+  }
+  queue_changed.notify_all();
+  worker.join();
+  std::lock_guard lock(out_mutex);
+  return out_failed ? 1 : 0;
 }
 
 int serve(std::istream& in, std::ostream& out) {

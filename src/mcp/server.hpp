@@ -31,6 +31,10 @@ inline constexpr int kInternalError = -32603;
 
 inline constexpr std::size_t kMaxMessageBytes = std::size_t{16} << 20;
 inline constexpr std::size_t kMaxNesting = 128;
+// Messages read but not yet handled; the reader waits beyond this.
+inline constexpr std::size_t kMaxQueuedMessages = 64;
+// A line longer than this is never taken for a ping.
+inline constexpr std::size_t kMaxPingBytes = 4096;
 
 class Server {
  public:
@@ -57,7 +61,9 @@ nlohmann::json error_response(const nlohmann::json& id, int code, std::string me
 std::string serialize(const nlohmann::json& j);
 
 // Runs the stdio transport until `in` ends: reads a message per line, writes each reply as one line and
-// flushes it. Returns 0 at the end of input, 1 when `out` fails (the client went away).
+// flushes it. `ping` is answered as soon as it is read, even while another request is being handled (so
+// its reply may come first); other messages are handled one at a time, in order. Returns 0 at the end of
+// input (after every reply is written), 1 when `out` fails (the client went away).
 int serve(std::istream& in, std::ostream& out, Server& server);
 int serve(std::istream& in, std::ostream& out);
 

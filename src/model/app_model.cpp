@@ -366,7 +366,11 @@ std::string suggestion(std::string_view name, const std::vector<std::string>& ca
   return close ? fmt::format("; did you mean `{}`?", *close) : "";
 }
 
-bool finite_at_least(double x, double low) { return std::isfinite(x) && x >= low; }
+// Every figure of a model stays below this, so that products of figures (cost x elements / speed,
+// units per step / step time) stay finite: a throughput or a time is never infinite.
+constexpr double kMaxAppFigure = 1e18;
+
+bool finite_at_least(double x, double low) { return std::isfinite(x) && x >= low && x <= kMaxAppFigure; }
 
 // Checks a model, reporting every problem with the path of the field at fault.
 class Validator {
@@ -420,9 +424,10 @@ class Validator {
     if (app_.throughput.unit.empty())
       add("usage.app-field", "throughput.unit", "the throughput unit is empty",
           "name the unit results are reported in, such as \"iterations/s\"");
-    if (!(std::isfinite(app_.throughput.per_step) && app_.throughput.per_step > 0))
+    if (!(finite_at_least(app_.throughput.per_step, 0) && app_.throughput.per_step > 0))
       add("usage.app-size", "throughput.per_step",
-          fmt::format("{} units per step; expected a positive number", app_.throughput.per_step),
+          fmt::format("{} units per step; expected a positive number up to {:g}", app_.throughput.per_step,
+                      kMaxAppFigure),
           "give the amount of the unit's quantity one step does (1 for iterations/s)");
   }
 
@@ -566,7 +571,8 @@ class Validator {
               "give each processor kind at most one variant");
       if (var.launch_overhead && !finite_at_least(*var.launch_overhead, 0))
         add("usage.app-size", vpath + ".launch_overhead",
-            fmt::format("launch overhead {} s; expected a number of seconds >= 0", *var.launch_overhead),
+            fmt::format("launch overhead {} s; expected a number of seconds from 0 to {:g}", *var.launch_overhead,
+                        kMaxAppFigure),
             "leave it out to use the machine's figure");
       const std::pair<const char*, double> costs[] = {{"flops_per_element", var.flops_per_element},
                                                       {"bytes_per_element", var.bytes_per_element},
@@ -575,7 +581,7 @@ class Validator {
       for (auto [key, value] : costs)
         if (!finite_at_least(value, 0))
           add("usage.app-size", fmt::format("{}.{}", vpath, key),
-              fmt::format("`{}` is {}; expected >= 0", key, value),
+              fmt::format("`{}` is {}; expected a number from 0 to {:g}", key, value, kMaxAppFigure),
               "costs are FLOP and bytes of memory traffic");
       const auto reach = [&](std::int64_t arg) {
         return arg >= 0 && (launch == first_launch_.end() || arg < static_cast<std::int64_t>(arg_count));
@@ -598,7 +604,7 @@ class Validator {
           check_predicate(al.slowdown[s].when, spath + ".when");
           if (!finite_at_least(al.slowdown[s].factor, 1))
             add("usage.app-size", spath + ".factor",
-                fmt::format("slowdown factor {}; expected a number >= 1", al.slowdown[s].factor),
+                fmt::format("slowdown factor {}; expected a number from 1 to {:g}", al.slowdown[s].factor, kMaxAppFigure),
                 "a factor says how many times longer the term it applies to takes with that layout");
         }
         for (std::size_t r = 0; r < al.reject.size(); ++r)

@@ -111,6 +111,10 @@ MachineSpec normalized(MachineSpec spec) {
   return spec;
 }
 
+// Any figure of a machine (bytes, seconds, rates) stays below this, so that times and rates computed
+// from them stay finite.
+constexpr double kMaxFigure = 1e18;
+
 std::vector<SpecProblem> spec_problems(const MachineSpec& original) {
   MachineSpec s = normalized(original);
   std::vector<SpecProblem> problems;
@@ -119,8 +123,14 @@ std::vector<SpecProblem> spec_problems(const MachineSpec& original) {
   };
   for (const SpecField& f : spec_fields(s)) {
     double v = f.number();
-    if (!std::isfinite(v) || v < 0)
-      problem(f.name(), fmt::format("`{}` must be a number >= 0, found {}", f.name(), v),
+    // Counts that must be at least one say so, rather than a bound that is rejected next.
+    const std::string name = f.name();
+    const double least = name == "nodes" || name == "sockets" || name == "omp.threads" ? 1 : 0;
+    if (!std::isfinite(v) || v < least)
+      problem(name, fmt::format("`{}` must be a number >= {}, found {}", name, least, v),
+              "figures are SI units: bytes, seconds, bytes per second, FLOP/s");
+    else if (v > kMaxFigure)  // larger figures would make times and rates overflow to infinity
+      problem(name, fmt::format("`{}` is {:g}; expected at most {:g}", name, v, kMaxFigure),
               "figures are SI units: bytes, seconds, bytes per second, FLOP/s");
   }
   if (!problems.empty()) return problems;

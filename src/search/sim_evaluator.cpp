@@ -12,6 +12,7 @@
 
 #include "mapping/policy.hpp"
 #include "sim/simulate.hpp"
+#include "util/json_text.hpp"
 
 namespace mage::search {
 
@@ -76,7 +77,7 @@ Child start(const model::AppModel& app, const model::MachineModel& machine, cons
   }
   if (pid == 0) {
     ::close(fds[0]);
-    const std::string out = to_json(evaluate_by_simulation(app, machine, c.program, c.path)).dump();
+    const std::string out = util::json_text(to_json(evaluate_by_simulation(app, machine, c.program, c.path)));
     std::size_t written = 0;
     while (written < out.size()) {
       ssize_t n = ::write(fds[1], out.data() + written, out.size() - written);

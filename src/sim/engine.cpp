@@ -70,14 +70,13 @@ class Run {
       link->seal();
       links_.push_back(link);
     }
-    for (std::size_t s = 0; s < platform_.routes.size(); ++s)
-      for (std::size_t d = 0; d < platform_.routes[s].size(); ++d) {
-        const auto& route = platform_.routes[s][d];
-        if (s == d || route.empty()) continue;
-        std::vector<sg4::LinkInRoute> hops;
-        for (int l : route) hops.emplace_back(links_[static_cast<std::size_t>(l)]);
-        zone->add_route(mem_hosts_[s]->get_netpoint(), mem_hosts_[d]->get_netpoint(), nullptr, nullptr, hops, false);
-      }
+    for (const auto& [pair, route] : platform_.routes) {  // in (source, destination) order
+      const auto s = static_cast<std::size_t>(pair.first), d = static_cast<std::size_t>(pair.second);
+      if (s == d || route.empty()) continue;
+      std::vector<sg4::LinkInRoute> hops;
+      for (int l : route) hops.emplace_back(links_[static_cast<std::size_t>(l)]);
+      zone->add_route(mem_hosts_[s]->get_netpoint(), mem_hosts_[d]->get_netpoint(), nullptr, nullptr, hops, false);
+    }
     zone->seal();
   }
 
@@ -223,7 +222,7 @@ class Run {
             !wait_task(c.after_task, [&] { return static_cast<bool>(finished_[static_cast<std::size_t>(c.after_task)]); }))
           return;
         if (c.bytes == 0 || c.src_memory == c.dst_memory) continue;
-        const auto& route = platform_.routes[static_cast<std::size_t>(c.src_memory)][static_cast<std::size_t>(c.dst_memory)];
+        const auto& route = platform_.route(c.src_memory, c.dst_memory);
         if (route.empty()) continue;
         for (int l : route) result_.link_bytes[static_cast<std::size_t>(l)] += c.bytes;
         result_.copies.push_back(CopyTiming{t, static_cast<int>(i), sg4::Engine::get_clock(), 0});
@@ -280,6 +279,7 @@ class Run {
     result_.completed = !failed_ && unfinished == finished_.end();
     if (!failed_ && !result_.completed) {
       auto t = static_cast<std::size_t>(unfinished - finished_.begin());
+      result_.stalled = true;
       result_.error = fmt::format("the simulation stalled: task {} never ran (a dependence cycle or an "
                                   "InstanceLimit that can never be satisfied)",
                                   graph_.tasks[t].label);
@@ -324,6 +324,10 @@ EngineResult run_engine(const EnginePlatform& platform, const TaskGraph& graph) 
   sg4::Engine::set_config("network/model:CM02");
   sg4::Engine::set_config("network/crosstraffic:0");
   sg4::Engine::set_config("network/TCP-gamma:0");  // no TCP window bound on long-latency links
+  // Every actor gets a stack of its own: SimGrid's default of 8 MiB reserves gigabytes of address space on
+  // a few hundred processors, which a memory limit (`ulimit -v`) refuses although little of it is used.
+  // The actors' code is shallow; 256 KiB is ample.
+  sg4::Engine::set_config("contexts/stack-size:256");
   Run run(platform, graph);
   run.set_engine(&engine);
   return run.execute();
@@ -410,6 +414,7 @@ std::string encode(const EngineResult& r) {
   Writer w;
   w.put<std::uint8_t>(r.completed);
   w.put(r.error);
+  w.put<std::uint8_t>(r.stalled);
   w.put(r.makespan);
   w.put(r.timed_start);
   w.put_vector(r.tasks);
@@ -432,8 +437,8 @@ std::string encode(const EngineResult& r) {
 std::optional<EngineResult> decode(std::string_view bytes) {
   Reader rd(bytes);
   EngineResult r;
-  std::uint8_t completed = 0, oom = 0;
-  bool ok = rd.get(completed) && rd.get(r.error) && rd.get(r.makespan) && rd.get(r.timed_start) &&
+  std::uint8_t completed = 0, oom = 0, stalled = 0;
+  bool ok = rd.get(completed) && rd.get(r.error) && rd.get(stalled) && rd.get(r.makespan) && rd.get(r.timed_start) &&
             rd.get_vector(r.tasks) && rd.get_vector(r.copies) && rd.get_vector(r.processor_busy) &&
             rd.get_vector(r.link_bytes) && rd.get_vector(r.memory_peak) && rd.get(oom);
   if (ok && oom) {
@@ -444,6 +449,7 @@ std::optional<EngineResult> decode(std::string_view bytes) {
   }
   if (!ok || !rd.done()) return std::nullopt;
   r.completed = completed != 0;
+  r.stalled = stalled != 0;
   return r;
 }
 

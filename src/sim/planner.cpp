@@ -50,18 +50,21 @@ class Planner {
   Expected<Plan> run() {
     build_platform();
     std::size_t total_steps = static_cast<std::size_t>(app_.warmup_steps + app_.steps);
-    std::vector<std::vector<model::PointTask>> points;
+    // Counted before any point task is built: an application too large to simulate is refused in
+    // moments and without the memory its tasks would take.
     std::size_t per_step = 0;
-    for (std::size_t l = 0; l < app_.launches.size(); ++l) {
-      points.push_back(app_.points(l));
-      per_step += points.back().size();
-    }
+    for (std::size_t l = 0; l < app_.launches.size(); ++l)
+      per_step += static_cast<std::size_t>(
+          std::min(std::max<std::int64_t>(app_.issues(l), 0) * std::max<std::int64_t>(app_.launches[l].volume(), 0),
+                   model::kMaxLaunchPoints));
     if (per_step * total_steps > kMaxSimTasks)
       return error(lang::Category::Usage, "usage.too-many-tasks",
                    fmt::format("the application has {} point tasks per step over {} steps, more than the {} a "
                                "simulation handles",
                                per_step, total_steps, kMaxSimTasks),
                    "simulate fewer steps or fewer pieces");
+    std::vector<std::vector<model::PointTask>> points;
+    for (std::size_t l = 0; l < app_.launches.size(); ++l) points.push_back(app_.points(l));
     plan_.graph.warmup_steps = static_cast<int>(app_.warmup_steps);
     parents_.assign(app_.launches.size(), false);
     for (std::size_t l = 0; l < app_.launches.size(); ++l)
@@ -97,14 +100,14 @@ class Planner {
                             static_cast<std::uint64_t>(machine_.memories[i].capacity)});
     for (model::LinkId i = 0; i < machine_.links.size(); ++i)
       p.links.push_back({model::link_name(machine_, i), machine_.links[i].bandwidth, machine_.links[i].latency});
-    p.routes.assign(machine_.memories.size(), std::vector<std::vector<int>>(machine_.memories.size()));
     p.runtime_overhead = machine_.spec.utility.launch_overhead;
     p.remote_launch_latency = machine_.nodes.size() > 1 ? machine_.spec.network.latency : 0.0;
   }
 
   const std::vector<int>& route(model::MemId from, model::MemId to) {
-    auto& r = plan_.platform.routes[from][to];
-    if (r.empty() && from != to)
+    auto [it, fresh] = plan_.platform.routes.try_emplace({static_cast<int>(from), static_cast<int>(to)});
+    auto& r = it->second;
+    if (fresh && from != to)
       for (model::LinkId l : model::route(machine_, from, to)) r.push_back(static_cast<int>(l));
     return r;
   }

@@ -25,12 +25,15 @@ lang::Diagnostic out_of_memory(const OutOfMemory& oom, const Plan& plan, const m
   return d;
 }
 
-lang::Diagnostic engine_failure(const std::string& why) {
+lang::Diagnostic engine_failure(const EngineResult& r) {
   lang::Diagnostic d;
   d.category = lang::Category::Mapping;
-  d.code = "sim.failed";
-  d.message = fmt::format("the simulation did not complete: {}", why);
-  d.hint = "a dependence cycle or an InstanceLimit below what a task needs stalls the program: check them";
+  d.code = r.stalled ? "sim.failed" : "sim.process-failed";
+  d.message = fmt::format("the simulation did not complete: {}", r.error);
+  // Only a run that stalled points at the program; anything else is the simulator's process failing.
+  d.hint = r.stalled ? "a dependence cycle or an InstanceLimit below what a task needs stalls the program: check them"
+                     : "the simulator ran out of memory or hit a resource limit of this process (such as "
+                       "`ulimit -v`): simulate fewer nodes or a smaller problem, or raise the limit";
   return d;
 }
 
@@ -188,7 +191,7 @@ SimResult simulate(const model::AppModel& app, const model::MachineModel& machin
   result.timings = run_engine_isolated(result.plan.platform, result.plan.graph);
   const EngineResult& r = result.timings;
   if (!r.completed) {
-    result.error = r.oom ? out_of_memory(*r.oom, result.plan, machine) : engine_failure(r.error);
+    result.error = r.oom ? out_of_memory(*r.oom, result.plan, machine) : engine_failure(r);
     return result;
   }
   result.ok = true;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -71,7 +72,15 @@ struct EnginePlatform {
   std::vector<EngineProcessor> processors;
   std::vector<EngineMemory> memories;
   std::vector<EngineLink> links;
-  std::vector<std::vector<std::vector<int>>> routes;  // routes[src][dst] = link indices (empty if same)
+  // Link indices from memory src to memory dst, only for the pairs a copy uses: a dense table would take
+  // memories^2 entries, gigabytes on a few thousand nodes.
+  std::map<std::pair<int, int>, std::vector<int>> routes;
+  // The route from src to dst; empty for the same memory or a pair no copy uses.
+  const std::vector<int>& route(int src, int dst) const {
+    static const std::vector<int> none;
+    auto it = routes.find({src, dst});
+    return it == routes.end() ? none : it->second;
+  }
   double runtime_overhead = 0;  // seconds of utility-processor work to map and launch one task
   double remote_launch_latency = 0;  // a launch from another node's runtime pays this (no replication)
 };

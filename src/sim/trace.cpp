@@ -35,7 +35,7 @@ nlohmann::json trace_json(const SimResult& result) {
   std::vector<bool> used_link(plan.platform.links.size(), false);
   for (const auto& c : r.copies) {
     const CopyOp& op = plan.graph.tasks[static_cast<std::size_t>(c.task)].copies[static_cast<std::size_t>(c.index)];
-    const auto& route = plan.platform.routes[static_cast<std::size_t>(op.src_memory)][static_cast<std::size_t>(op.dst_memory)];
+    const auto& route = plan.platform.route(op.src_memory, op.dst_memory);
     for (int l : route) {
       used_link[static_cast<std::size_t>(l)] = true;
       int node = plan.platform.memories[static_cast<std::size_t>(op.src_memory)].node;
