@@ -105,7 +105,7 @@ std::string render_simulation_section(const SimView& view) {
   for (const auto& c : t.copies) {
     if (c.end <= w0 || c.task < 0 || static_cast<std::size_t>(c.task) >= n) continue;
     const auto& op = plan.graph.tasks[static_cast<std::size_t>(c.task)].copies[static_cast<std::size_t>(c.index)];
-    const auto& route = plan.platform.routes[static_cast<std::size_t>(op.src_memory)][static_cast<std::size_t>(op.dst_memory)];
+    const auto& route = plan.platform.route(op.src_memory, op.dst_memory);
     for (int l : route)
       link_items[l].push_back({std::max(c.start, w0), c.end, SIZE_MAX,
                                fmt::format("copy {}: {}, {}", op.what,
