@@ -71,7 +71,9 @@ int run_sim(const SimOptions& o) {
     if (o.trace && result.ok) std::printf("trace: %s (open in ui.perfetto.dev)\n", o.trace->c_str());
     std::printf("\n%s\n", feedback::render(fb).c_str());
   }
-  return result.ok ? kExitOk : kExitFindings;
+  if (result.ok) return kExitOk;
+  // A crashed simulation process is mage's failure: the program is not blamed.
+  return result.internal_error() ? kExitInternal : kExitFindings;
 }
 
 }  // namespace mage::cli

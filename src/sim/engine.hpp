@@ -42,6 +42,7 @@ struct OutOfMemory {
 struct EngineResult {
   bool completed = false;
   std::string error;  // why the run did not complete
+  bool crashed = false;  // the simulation process failed (died, threw, could not start): mage's fault, not the program's
   std::optional<OutOfMemory> oom;
   double makespan = 0;
   double timed_start = 0;  // start of the first task after the warm-up steps

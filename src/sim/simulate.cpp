@@ -34,6 +34,17 @@ lang::Diagnostic engine_failure(const std::string& why) {
   return d;
 }
 
+// The simulation process crashed: a bug in mage, whatever the program (docs/simulator.md).
+lang::Diagnostic internal_failure(const std::string& why) {
+  lang::Diagnostic d;
+  d.category = lang::Category::Mapping;
+  d.code = "sim.crash";
+  d.message = fmt::format("mage failed, not the program: {}", why);
+  d.hint = "this is a bug in mage and says nothing about the mapper; the program is unchanged: report it with the "
+           "program and the command line";
+  return d;
+}
+
 // Walks back from the last task to finish, each time to whatever it waited for last.
 CriticalPath critical_path(const Plan& plan, const EngineResult& r, const model::MachineModel& machine) {
   CriticalPath path;
@@ -104,7 +115,9 @@ SimResult simulate(const model::AppModel& app, const model::MachineModel& machin
   result.timings = run_engine_isolated(result.plan.platform, result.plan.graph);
   const EngineResult& r = result.timings;
   if (!r.completed) {
-    result.error = r.oom ? out_of_memory(*r.oom, result.plan, machine) : engine_failure(r.error);
+    result.error = r.crashed ? internal_failure(r.error)
+                   : r.oom   ? out_of_memory(*r.oom, result.plan, machine)
+                             : engine_failure(r.error);
     return result;
   }
   result.ok = true;
@@ -198,6 +211,7 @@ nlohmann::json to_json(const SimResult& r) {
   j["app"] = r.app;
   if (!r.ok) {
     j["error"] = r.error ? lang::to_json(*r.error, nullptr) : nlohmann::json(nullptr);
+    if (r.internal_error()) j["internal_error"] = true;  // mage failed, not the program
     return j;
   }
   j["total_time_s"] = r.total_time;
