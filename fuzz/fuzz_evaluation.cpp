@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "apps/builtin.hpp"
 #include "feedback/feedback.hpp"
 #include "lang/checker.hpp"
@@ -52,9 +54,9 @@ const Setup& setup() {
       lang::Diagnostics d;
       out.map_machines.push_back(*mapping::parse_machine_spec(spec, d));
     }
-    // One and two nodes of the default machine, every built-in application with one timed step and one
-    // warm-up step, so a plan has a few hundred tasks at most.
-    for (std::int64_t nodes : {1, 2}) {
+    // One node of the default machine, every built-in application with one timed step and one warm-up
+    // step (the fewest it takes), so that a plan has a few hundred tasks at most.
+    for (std::int64_t nodes : {1}) {
       auto machine = *model::model_preset("p100x4", nodes);
       const apps::Scale scale{nodes, machine.spec.gpu.count};
       for (const auto& builtin : apps::builtin_apps()) {

@@ -53,10 +53,11 @@ void markdown_blocks(const fs::path& md, const fs::path& out) {
   bool inside = false;
   int n = 0;
   while (std::getline(in, line)) {
-    if (!inside && line.rfind("```mpl", 0) == 0) {
+    const std::string fence = line.substr(std::min(line.find_first_not_of(" \t"), line.size()));  // indented too
+    if (!inside && fence.rfind("```mpl", 0) == 0) {
       inside = true;
       block.clear();
-    } else if (inside && line.rfind("```", 0) == 0) {
+    } else if (inside && fence.rfind("```", 0) == 0) {
       inside = false;
       put(out, fmt::format("doc-{}-{}.mpl", md.stem().string(), n++), block);
     } else if (inside) {

@@ -54,7 +54,7 @@ const std::array kRules = {
 
     // ---- mage's own failures: never the program's ----
     D("internal.crash", [](const Facts& f) { return is(f, "sim.crash"); },
-      "mage failed, not the program: {message}; this says nothing about the mapper, which is kept unchanged",
+      "{message}: this says nothing about the mapper, which is kept unchanged",
       "change nothing because of this outcome: evaluate the program again, and report the crash with the "
       "program and the command line"),
 

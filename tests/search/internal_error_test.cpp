@@ -14,6 +14,7 @@
 #include "search/run_dir.hpp"
 #include "search/sim_evaluator.hpp"
 #include "search/tune.hpp"
+#include "sim/engine.hpp"
 #include "sim/simulate.hpp"
 
 namespace mage::search {
@@ -77,12 +78,29 @@ TEST_F(InternalError, ACrashedSimulationProcessIsMagesFailure) {
   EXPECT_EQ(fb.suggest.find("edit"), std::string::npos) << fb.suggest;
 }
 
-// A stall is the program's doing, not mage's: it stays `sim.failed`, never an internal error.
-TEST_F(InternalError, AStallIsStillTheProgramsOutcome) {
-  Evaluation e = evaluate_by_simulation(app, machine, "Task * GPU;\nInstanceLimit stencil 0;\n", "p.mpl");
-  if (e.ok) GTEST_SKIP() << "an instance limit of 0 does not stall this model";
-  EXPECT_FALSE(e.internal) << e.error_code << ": " << e.error;
-  EXPECT_NE(e.error_code, "sim.crash");
+// A stall is the program's doing, not mage's: the engine reports it without marking a crash.
+TEST_F(InternalError, AStallIsNotACrash) {
+  sim::EnginePlatform p;
+  p.nodes = 1;
+  p.processors = {{"n0.P0", 0}};
+  p.memories = {{"n0.M0", 0, 0}};
+  p.routes = {{{}}};
+  sim::TaskGraph g;
+  g.tasks.resize(2);
+  g.tasks[0].name = g.tasks[0].label = "a";
+  g.tasks[0].compute_seconds = 1;
+  g.tasks[0].deps = {1};  // waits for a task that runs after it on the same processor
+  g.tasks[1].name = g.tasks[1].label = "b";
+  g.tasks[1].compute_seconds = 1;
+  sim::EngineResult r = sim::run_engine_isolated(p, g);
+  EXPECT_FALSE(r.completed);
+  EXPECT_FALSE(r.crashed) << r.error;
+  {
+    CrashHook hook("simulation-process");
+    sim::EngineResult crashed = sim::run_engine_isolated(p, g);
+    EXPECT_FALSE(crashed.completed);
+    EXPECT_TRUE(crashed.crashed);
+  }
 }
 
 // The evaluation process of a search dies (in the child that compiles and plans the candidate) and the
@@ -144,8 +162,9 @@ TEST_F(InternalError, TuningNeverScoresACrash) {
   s.app = "stencil";
   s.optimizer = "random";
   s.budget = 6;
-  auto dir = RunDir::create((root / "run").string(), to_json(s));
-  ASSERT_TRUE(dir);
+  auto created = RunDir::create((root / "run").string(), to_json(s));
+  ASSERT_TRUE(created);
+  RunDir dir = *created;
   std::size_t calls = 0;
   // Every other evaluation crashes; the crashed ones would score highest if a crash were ever scored.
   BatchEvaluator evaluate = [&](const std::vector<Candidate>& batch) {
@@ -166,18 +185,18 @@ TEST_F(InternalError, TuningNeverScoresACrash) {
   };
   std::atomic<bool> stop{false};
   Progress last;
-  auto r = tune(s, space, evaluate, *dir, Evaluation{}, Evaluation{}, [&](const Progress& p) { last = p; }, stop);
+  auto r = tune(s, space, evaluate, dir, Evaluation{}, Evaluation{}, [&](const Progress& p) { last = p; }, stop);
   ASSERT_TRUE(r) << r.error().message;
   ASSERT_TRUE(r->best_index);
   EXPECT_FALSE(r->best.internal);
   EXPECT_TRUE(r->best.ok);
   EXPECT_EQ(last.internal_errors, 3u);
   EXPECT_NE(render_progress(last).find("3 internal errors"), std::string::npos) << render_progress(last);
-  OutcomeCounts c = count_outcomes(dir->evaluations());
+  OutcomeCounts c = count_outcomes(dir.evaluations());
   EXPECT_EQ(c.internal_errors, 3u);
   EXPECT_EQ(c.succeeded, 3u);
   EXPECT_EQ(c.failed, 0u);
-  for (std::size_t i = 0; i < 6; ++i) EXPECT_TRUE(fs::exists(dir->candidate_path(i)));
+  for (std::size_t i = 0; i < 6; ++i) EXPECT_TRUE(fs::exists(dir.candidate_path(i)));
 }
 
 }  // namespace
