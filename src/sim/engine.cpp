@@ -376,7 +376,7 @@ class Reader {
     std::uint64_t n = 0;
     if (!get(n) || (in_.size() - pos_) / sizeof(T) < n) return false;
     v.resize(n);
-    std::memcpy(v.data(), in_.data() + pos_, n * sizeof(T));
+    if (n > 0) std::memcpy(v.data(), in_.data() + pos_, n * sizeof(T));  // an empty vector's data() may be null
     pos_ += n * sizeof(T);
     return true;
   }
