@@ -624,8 +624,9 @@ ToolResult Tools::tuning_status(const json& args) {
     if (auto e = r.find("error");
         e != r.end() && e->is_object() && e->contains("message") && (*e)["message"].is_string())
       why = ": " + (*e)["message"].get<std::string>();
-    text += fmt::format("  {} {}{}{}\n", r.contains("index") ? dump(r["index"]) : std::to_string(i),
-                        record_ok(r) ? "ok" : internal(r) ? "internal error (mage failed, not the program)" : "failed", score && record_ok(r) ? ", score " + number(*score) : "", why);
+    const char* outcome = record_ok(r) ? "ok" : internal(r) ? "internal error (mage failed, not the program)" : "failed";
+    text += fmt::format("  {} {}{}{}\n", r.contains("index") ? dump(r["index"]) : std::to_string(i), outcome,
+                        score && record_ok(r) ? ", score " + number(*score) : "", why);
   }
   j["latest"] = recent;
   return {text, j, false};
