@@ -20,6 +20,7 @@ namespace mage::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFindings = 1;  // the program has errors (or, with --check, needs formatting)
 inline constexpr int kExitUsage = 2;     // bad arguments or unreadable inputs
+inline constexpr int kExitInternal = 3;  // mage failed, not the program (a crashed simulation process)
 
 std::optional<lang::SourceFile> load_source(const std::string& path, lang::Diagnostics& diags);
 // A preset name, a compact spec ("nodes=2,gpus=4"), or a TOML file.

@@ -104,12 +104,17 @@ int run_sim(const SimOptions& o) {
     std::puts(util::json_text(j, 2).c_str());
   } else {
     std::fputs(sim::render_summary(result).c_str(), stdout);
-    if (result.error) std::fputs(lang::render_text(*result.error, &*source, use_color()).c_str(), stderr);
+    // An internal error is not about the program: it is not reported against the program's file.
+    if (result.error)
+      std::fputs(lang::render_text(*result.error, result.internal_error() ? nullptr : &*source, use_color()).c_str(),
+                 stderr);
     if (o.trace && result.ok) std::printf("trace: %s (open in ui.perfetto.dev)\n", o.trace->c_str());
     std::printf("\n%s\n", feedback::render(fb).c_str());
   }
   if (o.report && !write_sim_report(o, &result, fb, *source, "")) return kExitUsage;
-  return result.ok ? kExitOk : kExitFindings;
+  if (result.ok) return kExitOk;
+  // A crashed simulation process is mage's failure: the program is not blamed.
+  return result.internal_error() ? kExitInternal : kExitFindings;
 }
 
 }  // namespace mage::cli

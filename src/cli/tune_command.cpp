@@ -142,6 +142,8 @@ void print_session(const TuneSession& s, const std::string& search) {
 int finish_session(TuneSession& s, const std::optional<search::Evaluation>& best, std::optional<std::size_t> index,
                    std::size_t evaluations, nlohmann::json summary) {
   summary["evaluations"] = evaluations;
+  const search::OutcomeCounts counts = search::count_outcomes(s.dir->evaluations());
+  summary["outcomes"] = search::to_json(counts);
   summary["default"] = search::to_json(s.fallback);
   summary["simulated"] = !s.command;
   summary["machine"] = s.what;
@@ -155,6 +157,11 @@ int finish_session(TuneSession& s, const std::optional<search::Evaluation>& best
   std::string error;
   if (!s.dir->write_summary(summary, error))
     return usage_failure(lang::make_error(lang::Category::Usage, "rundir.io", {}, error, ""));
+  if (counts.internal_errors > 0)
+    std::fprintf(stderr,
+                 "%zu evaluation%s failed inside mage, not because of the program (\"internal_error\" in %s/"
+                 "evaluations.jsonl; their candidates are kept)\n",
+                 counts.internal_errors, counts.internal_errors == 1 ? "" : "s", s.dir->path().c_str());
   if (!best || !index) {
     std::printf("no mapper succeeded in %zu evaluations; see %s/evaluations.jsonl\n", evaluations,
                 s.dir->path().c_str());

@@ -72,6 +72,7 @@ lang::Expected<HybridResult> run_hybrid_phases(TuneSession& s, const std::vector
     out.summary[phase] = {{"evaluations", r->evaluations}, {"injected", std::string(phase) == "ensemble"
                                                                           ? ensemble_start.inject.size()
                                                                           : 0}};
+    out.summary[phase]["outcomes"] = search::to_json(search::count_outcomes(run.evaluations()));
     if (r->best_index) out.summary[phase]["best"] = search::to_json(r->best);
     if (r->best_index && (!out.best || r->best.score > out.best->score))
       out.best = r->best, out.index = r->best_index, out.program = r->best_program, out.phase = phase;

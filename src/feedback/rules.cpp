@@ -51,6 +51,12 @@ const std::array kRules = {
       "the program parses and passes every static check; it has not been run yet",
       "simulate it on the target machine and application to measure it"),
 
+    // ---- mage's own failures: never the program's ----
+    D("internal.crash", [](const Facts& f) { return is(f, "sim.crash"); },
+      "{message}: this says nothing about the mapper, which is kept unchanged",
+      "change nothing because of this outcome: evaluate the program again, and report the crash with the "
+      "program and the command line"),
+
     // ---- syntax ----
     D("syntax.colon-in-def",
       [](const Facts& f) { return is(f, "syntax.unexpected-token") && has(f, "function body, found `:`"); },

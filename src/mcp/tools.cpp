@@ -554,20 +554,32 @@ ToolResult Tools::tuning_status(const json& args) {
   auto run = read_run(args["run_dir"].get<std::string>(), error);
   if (!run) throw ToolError{error};
 
-  std::size_t succeeded = 0;
-  for (const auto& r : run->evaluations) succeeded += record_ok(r) ? 1 : 0;
-  const std::size_t failed = run->evaluations.size() - succeeded;
+  // An internal error (mage failed, not the program) is counted apart from the programs' failures.
+  auto internal = [](const json& r) {
+    auto it = r.find("internal_error");
+    return it != r.end() && it->is_boolean() && it->get<bool>();
+  };
+  std::size_t succeeded = 0, internal_errors = 0;
+  for (const auto& r : run->evaluations) {
+    if (record_ok(r)) ++succeeded;
+    else if (internal(r)) ++internal_errors;
+  }
+  const std::size_t failed = run->evaluations.size() - succeeded - internal_errors;
   json j = {{"run_dir", run->path},
             {"settings", run->settings},
             {"evaluations", run->evaluations.size()},
             {"succeeded", succeeded},
             {"failed", failed},
+            {"internal_errors", internal_errors},
             {"unreadable_lines", run->unreadable_lines},
             {"has_best_mpl", run->best_program.has_value()}};
   std::string text = fmt::format("Run directory {}\n", run->path);
   text +=
       fmt::format("settings: {}\n", run->settings.is_null() ? "(run.json missing or unreadable)" : dump(run->settings));
-  text += fmt::format("evaluations: {} ({} succeeded, {} failed)\n", run->evaluations.size(), succeeded, failed);
+  text += fmt::format("evaluations: {} ({} succeeded, {} failed{})\n", run->evaluations.size(), succeeded, failed,
+                      internal_errors == 0 ? ""
+                                           : fmt::format(", {} internal error{} where mage failed, not the program",
+                                                         internal_errors, internal_errors == 1 ? "" : "s"));
   if (run->unreadable_lines > 0)
     text += fmt::format("{} line(s) of evaluations.jsonl could not be read (one may be being written)\n",
                         run->unreadable_lines);
@@ -612,8 +624,9 @@ ToolResult Tools::tuning_status(const json& args) {
     if (auto e = r.find("error");
         e != r.end() && e->is_object() && e->contains("message") && (*e)["message"].is_string())
       why = ": " + (*e)["message"].get<std::string>();
-    text += fmt::format("  {} {}{}{}\n", r.contains("index") ? dump(r["index"]) : std::to_string(i),
-                        record_ok(r) ? "ok" : "failed", score && record_ok(r) ? ", score " + number(*score) : "", why);
+    const char* outcome = record_ok(r) ? "ok" : internal(r) ? "internal error (mage failed, not the program)" : "failed";
+    text += fmt::format("  {} {}{}{}\n", r.contains("index") ? dump(r["index"]) : std::to_string(i), outcome,
+                        score && record_ok(r) ? ", score " + number(*score) : "", why);
   }
   j["latest"] = recent;
   return {text, j, false};

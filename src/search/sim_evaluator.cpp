@@ -13,6 +13,7 @@
 #include "mapping/policy.hpp"
 #include "sim/simulate.hpp"
 #include "util/json_text.hpp"
+#include "util/test_hooks.hpp"
 
 namespace mage::search {
 
@@ -42,6 +43,7 @@ Evaluation evaluate_by_simulation(const model::AppModel& app, const model::Machi
     } else if (r.error) {
       e.error_code = r.error->code;
       e.error = r.error->message;
+      e.internal = r.internal_error();
     }
     e.feedback = feedback::from_simulation(r, &policy->program());
   }
@@ -56,11 +58,18 @@ struct Child {
   int fd = -1;
 };
 
-Evaluation crashed(std::string why) {
+// The evaluation process failed: mage's fault, never the program's. The candidate file stays where it was
+// written, and the feedback says the outcome tells nothing about the mapper.
+Evaluation crashed(const std::string& path, const std::string& why) {
   Evaluation e;
+  e.internal = true;
   e.error_code = "sim.crash";
-  e.error = std::move(why);
-  e.feedback.system = "the evaluation failed: " + e.error;
+  e.error = fmt::format("mage failed, not the program: {}", why);
+  sim::SimResult r;
+  r.timings.crashed = true;
+  r.error = lang::make_error(lang::Category::Mapping, e.error_code, {}, e.error,
+                             fmt::format("the program is kept in {}; report the crash with it", path));
+  e.feedback = feedback::from_simulation(r, nullptr);
   return e;
 }
 
@@ -77,6 +86,7 @@ Child start(const model::AppModel& app, const model::MachineModel& machine, cons
   }
   if (pid == 0) {
     ::close(fds[0]);
+    if (util::test_crash_requested("evaluation-process")) std::abort();
     const std::string out = util::json_text(to_json(evaluate_by_simulation(app, machine, c.program, c.path)));
     std::size_t written = 0;
     while (written < out.size()) {
@@ -90,8 +100,8 @@ Child start(const model::AppModel& app, const model::MachineModel& machine, cons
   return {pid, fds[0]};
 }
 
-Evaluation finish(const Child& child) {
-  if (child.pid < 0) return crashed(fmt::format("could not start an evaluation: {}", std::strerror(errno)));
+Evaluation finish(const Candidate& c, const Child& child) {
+  if (child.pid < 0) return crashed(c.path, fmt::format("could not start an evaluation: {}", std::strerror(errno)));
   std::string text;
   char buffer[65536];
   for (ssize_t n; (n = ::read(child.fd, buffer, sizeof buffer)) != 0;) {
@@ -104,10 +114,12 @@ Evaluation finish(const Child& child) {
   while (::waitpid(child.pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    return crashed(WIFSIGNALED(status) ? fmt::format("the evaluation died with signal {}", WTERMSIG(status))
-                                       : "the evaluation exited with an error");
+    return crashed(c.path,
+                   WIFSIGNALED(status) ? fmt::format("the evaluation process died from signal {} ({})",
+                                                     WTERMSIG(status), strsignal(WTERMSIG(status)))
+                                       : "the evaluation process exited with an error");
   auto j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded()) return crashed("the evaluation's report was unreadable");
+  if (j.is_discarded()) return crashed(c.path, "the evaluation process's report was unreadable");
   return evaluation_from_json(j);
 }
 
@@ -121,7 +133,7 @@ BatchEvaluator make_sim_evaluator(const model::AppModel& app, const model::Machi
       std::vector<Child> running;
       for (std::size_t i = first; i < std::min(batch.size(), first + width); ++i)
         running.push_back(start(app, machine, batch[i]));
-      for (const Child& c : running) out.push_back(finish(c));
+      for (std::size_t i = 0; i < running.size(); ++i) out.push_back(finish(batch[first + i], running[i]));
     }
     return out;
   };

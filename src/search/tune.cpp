@@ -48,6 +48,7 @@ nlohmann::json to_json(const Evaluation& e) {
   nlohmann::json j = {{"ok", e.ok}, {"score", e.score}, {"value", e.value}, {"unit", e.unit},
                       {"step_time", e.step_time}, {"seconds", e.seconds}, {"feedback", feedback::to_json(e.feedback)}};
   if (!e.ok) j["error"] = {{"code", e.error_code}, {"message", e.error}};
+  if (e.internal) j["internal_error"] = true;
   return j;
 }
 
@@ -91,12 +92,30 @@ Evaluation evaluation_from_json(const nlohmann::json& j) {
     e.error_code = text(j["error"], "code");
     e.error = text(j["error"], "message");
   }
+  // Records written before internal errors were marked: a crash was always mage's.
+  e.internal = !e.ok && (j.value("internal_error", false) || e.error_code == "sim.crash");
   if (j.contains("feedback") && j["feedback"].is_object()) {
     e.feedback.system = text(j["feedback"], "system");
     e.feedback.explain = text(j["feedback"], "explain");
     e.feedback.suggest = text(j["feedback"], "suggest");
   }
   return e;
+}
+
+OutcomeCounts count_outcomes(const std::vector<nlohmann::json>& records) {
+  OutcomeCounts c;
+  for (const auto& r : records) {
+    if (!r.is_object()) continue;
+    Evaluation e = evaluation_from_json(r);
+    if (e.ok) ++c.succeeded;
+    else if (e.internal) ++c.internal_errors;
+    else ++c.failed;
+  }
+  return c;
+}
+
+nlohmann::json to_json(const OutcomeCounts& c) {
+  return {{"succeeded", c.succeeded}, {"failed", c.failed}, {"internal_errors", c.internal_errors}};
 }
 
 std::string render_progress(const Progress& p) {
@@ -110,6 +129,9 @@ std::string render_progress(const Progress& p) {
     out += "  no successful mapper yet";
   }
   if (p.rate > 0) out += fmt::format("  {:.1f} eval/s  ETA {:.0f} s", p.rate, p.eta);
+  if (p.internal_errors > 0)
+    out += fmt::format("  {} internal error{} (mage failed, not the program)", p.internal_errors,
+                       p.internal_errors == 1 ? "" : "s");
   return out;
 }
 
@@ -132,6 +154,7 @@ lang::Expected<TuneResult> tune(const TuneSettings& settings, const MappingSpace
   prog.expert = expert.ok ? expert.score : 0;
   prog.fallback = fallback.ok ? fallback.score : 0;
   auto consider = [&](std::size_t index, const Evaluation& e, const std::string& program) {
+    if (e.internal) ++prog.internal_errors;
     if (!e.ok || (result.best_index && e.score <= result.best.score)) return false;
     result.best_index = index;
     result.best = e;
@@ -139,6 +162,8 @@ lang::Expected<TuneResult> tune(const TuneSettings& settings, const MappingSpace
     prog.best = e.score;
     return true;
   };
+  // An internal error has no score: the optimizer ranks it with the failures (it cannot rank what it does
+  // not know), while the record, the summary and the feedback keep it apart from the program's failures.
   auto outcome = [](const Evaluation& e) { return Outcome{e.ok, e.score}; };
   auto point_of = [](const nlohmann::json& record) {
     auto it = record.find("point");

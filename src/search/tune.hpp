@@ -51,6 +51,9 @@ struct Evaluation {
   double step_time = 0;   // s, when known
   std::string error_code;
   std::string error;
+  // mage failed, not the program (a crashed simulation process, code "sim.crash"): the program's worth is
+  // unknown, so it is counted apart and never held against the mapper. Recorded as "internal_error": true.
+  bool internal = false;
   feedback::Feedback feedback;
   double seconds = 0;     // wall time the evaluation took
 };
@@ -67,6 +70,15 @@ bool is_measurement(double v);
 // through this before it is recorded or compared.
 Evaluation checked(Evaluation e);
 
+// How a run's recorded evaluations ended: internal errors (mage's failures) apart from the programs' own.
+struct OutcomeCounts {
+  std::size_t succeeded = 0;
+  std::size_t failed = 0;           // the program's fault: it does not check, map, fit or finish
+  std::size_t internal_errors = 0;  // mage's fault: the evaluation crashed
+};
+OutcomeCounts count_outcomes(const std::vector<nlohmann::json>& records);
+nlohmann::json to_json(const OutcomeCounts& c);
+
 // Evaluates a batch of candidates, one outcome each, in order.
 using BatchEvaluator = std::function<std::vector<Evaluation>(const std::vector<Candidate>&)>;
 
@@ -75,6 +87,7 @@ struct Progress {
   std::size_t budget = 0;
   std::optional<double> best;  // score
   double expert = 0, fallback = 0;  // the baselines' scores (0: unknown or failed)
+  std::size_t internal_errors = 0;  // evaluations mage failed (not the programs' fault)
   double rate = 0;        // evaluations per second in this session
   double eta = 0;         // s
 };
@@ -103,7 +116,7 @@ lang::Expected<TuneResult> tune(const TuneSettings& settings, const MappingSpace
                                 const std::function<void(const Progress&)>& progress, const std::atomic<bool>& stop,
                                 const TuneStart& from = {});
 
-// "12/100  best 1.23x expert, 1.40x default  8.1 eval/s  ETA 11 s"
+// "12/100  best 1.23x expert, 1.40x default  8.1 eval/s  ETA 11 s" (and "  2 internal errors" when any)
 std::string render_progress(const Progress& p);
 
 }  // namespace mage::search

@@ -16,6 +16,8 @@
 #include <simgrid/s4u.hpp>
 #include <xbt/log.h>
 
+#include "util/test_hooks.hpp"
+
 namespace mage::sim {
 
 namespace sg4 = simgrid::s4u;
@@ -397,7 +399,7 @@ class Reader {
     std::uint64_t n = 0;
     if (!get(n) || (in_.size() - pos_) / sizeof(T) < n) return false;
     v.resize(n);
-    std::memcpy(v.data(), in_.data() + pos_, n * sizeof(T));
+    if (n > 0) std::memcpy(v.data(), in_.data() + pos_, n * sizeof(T));  // an empty vector's data() may be null
     pos_ += n * sizeof(T);
     return true;
   }
@@ -454,7 +456,9 @@ std::optional<EngineResult> decode(std::string_view bytes) {
 }
 
 EngineResult run_engine_isolated(const EnginePlatform& platform, const TaskGraph& graph) {
+  constexpr int kChildThrew = 4;  // the child's exit status when the engine threw; the pipe holds why
   EngineResult failure;
+  failure.crashed = true;  // until the child reports: a pipe or a process that cannot be made is mage's failure
   int fds[2];
   if (::pipe(fds) != 0) {
     failure.error = fmt::format("cannot create a pipe for the simulation: {}", std::strerror(errno));
@@ -473,13 +477,16 @@ EngineResult run_engine_isolated(const EnginePlatform& platform, const TaskGraph
     ::close(fds[0]);
     // SimGrid reports a stalled run on stderr itself; the result already says it, once and clearly.
     if (int devnull = ::open("/dev/null", O_WRONLY); devnull >= 0) ::dup2(devnull, STDERR_FILENO);
+    if (util::test_crash_requested("simulation-process")) std::abort();
     std::string out;
+    int status = 0;
     try {
       out = encode(run_engine(platform, graph));
     } catch (const std::exception& e) {
-      EngineResult r;
-      r.error = fmt::format("the simulation failed: {}", e.what());
-      out = encode(r);
+      // The engine never throws on a plan, whatever the program: this is mage's failure. The reason
+      // goes back as plain text, marked by the exit status.
+      out = e.what();
+      status = kChildThrew;
     }
     for (std::size_t done = 0; done < out.size();) {
       ssize_t n = ::write(fds[1], out.data() + done, out.size() - done);
@@ -488,7 +495,7 @@ EngineResult run_engine_isolated(const EnginePlatform& platform, const TaskGraph
       done += static_cast<std::size_t>(n);
     }
     ::close(fds[1]);
-    ::_exit(0);  // no destructors or atexit handlers: SimGrid's global state dies with the process
+    ::_exit(status);  // no destructors or atexit handlers: SimGrid's global state dies with the process
   }
   ::close(fds[1]);
   std::string in;
@@ -503,8 +510,13 @@ EngineResult run_engine_isolated(const EnginePlatform& platform, const TaskGraph
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == kChildThrew) {
+    failure.error = fmt::format("the simulation failed: {}", in);
+    return failure;
+  }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    failure.error = WIFSIGNALED(status) ? fmt::format("the simulation process died from signal {}", WTERMSIG(status))
+    failure.error = WIFSIGNALED(status) ? fmt::format("the simulation process died from signal {} ({})",
+                                                      WTERMSIG(status), strsignal(WTERMSIG(status)))
                                         : fmt::format("the simulation process exited with status {}", WEXITSTATUS(status));
     return failure;
   }

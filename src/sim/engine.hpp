@@ -46,6 +46,7 @@ struct EngineResult {
   bool completed = false;
   std::string error;  // why the run did not complete
   bool stalled = false;  // it ran, but some task never could (a dependence cycle, an InstanceLimit)
+  bool crashed = false;  // the simulation process failed (died, threw, could not start): mage's fault, not the program's
   std::optional<OutOfMemory> oom;
   double makespan = 0;
   // The execution fence that ends the warm-up (first_timed_task): the end of the last warm-up task, or 0

@@ -37,6 +37,18 @@ lang::Diagnostic engine_failure(const EngineResult& r) {
   return d;
 }
 
+// The simulation process crashed: a bug in mage, whatever the program (docs/simulator.md).
+lang::Diagnostic internal_failure(const std::string& why) {
+  lang::Diagnostic d;
+  d.category = lang::Category::Mapping;
+  d.code = "sim.crash";
+  d.message = fmt::format("mage failed, not the program: {}", why);
+  d.hint = "this says nothing about the mapper and the program is unchanged; if this process has a low resource "
+           "limit (such as `ulimit -v`), raise it or simulate fewer nodes, otherwise it is a bug in mage: report it "
+           "with the program and the command line";
+  return d;
+}
+
 // The chain of activities that decided the timed window, walked back from the end of the last task to
 // the execution fence. Each link is what the previous one waited for last: a task before a task (a
 // dependence, or the one before it on its processor), a copy of one of its inputs, or the runtime that
@@ -191,7 +203,9 @@ SimResult simulate(const model::AppModel& app, const model::MachineModel& machin
   result.timings = run_engine_isolated(result.plan.platform, result.plan.graph);
   const EngineResult& r = result.timings;
   if (!r.completed) {
-    result.error = r.oom ? out_of_memory(*r.oom, result.plan, machine) : engine_failure(r);
+    result.error = r.crashed ? internal_failure(r.error)
+                   : r.oom   ? out_of_memory(*r.oom, result.plan, machine)
+                             : engine_failure(r);
     return result;
   }
   result.ok = true;
@@ -294,6 +308,7 @@ nlohmann::json to_json(const SimResult& r) {
   j["app"] = r.app;
   if (!r.ok) {
     j["error"] = r.error ? lang::to_json(*r.error, nullptr) : nlohmann::json(nullptr);
+    if (r.internal_error()) j["internal_error"] = true;  // mage failed, not the program
     return j;
   }
   j["total_time_s"] = r.total_time;

@@ -68,7 +68,9 @@ inline bool has_work(const TaskPlan& t) { return t.flops > 0 || t.traffic > 0; }
 
 struct SimResult {
   bool ok = false;
-  std::optional<lang::Diagnostic> error;  // when !ok: a mapping error, out of memory, or an engine failure
+  // When !ok: a mapping error, out of memory, a stall, or (code "sim.crash") a crash of the simulation
+  // process, which is mage's failure and not the program's: see internal_error().
+  std::optional<lang::Diagnostic> error;
   std::string machine;    // "p100x4, 1 node (simulated model)"
   std::string app;
   double total_time = 0;  // s, all steps
@@ -85,6 +87,8 @@ struct SimResult {
   CriticalPath critical;
   Plan plan;             // what was simulated, for traces and explanations
   EngineResult timings;
+  // mage failed, not the program: the simulation process crashed (error code "sim.crash").
+  bool internal_error() const { return !ok && timings.crashed; }
 };
 
 SimResult simulate(const model::AppModel& app, const model::MachineModel& machine, mapping::Policy& policy);

@@ -295,5 +295,31 @@ TEST_F(Eval, LocalSpaceIndexedByAComprehensionStaysValid) {
   EXPECT_EQ(p2.space.processor_at(p2.coords), (ProcessorId{ProcKind::GPU, 1, 3}));
 }
 
+// Every form that reads a stored value in place (an indexed tuple, `.size`, a method's receiver, a
+// slice's base) while a nested comprehension or call adds bindings to the same frame. The locals before
+// it vary, so that some frame is full when the comprehension binds its variable (a binding store that
+// moved its values would leave the borrowed one dangling; the sanitized test run reports that).
+TEST_F(Eval, BorrowedValuesSurviveNestedBindings) {
+  for (int pad = 0; pad < 10; ++pad) {
+    SCOPED_TRACE(pad);
+    std::string locals;
+    for (int i = 0; i < pad; ++i) locals += "p" + std::to_string(i) + " = " + std::to_string(i) + "; ";
+    ASSERT_TRUE(run("m = Machine(CPU);\n"  // 2 x 8
+                    "def g(int x) { y = x; return y; }\n"
+                    "def f(Task task) { " + locals +
+                    "t = (5, 6, 7, 8); s = m.split(1, 2); "
+                    "a = t[tuple(g(k) for k in (1, 2))[1]]; "
+                    "b = s.size[tuple(k for k in (0, 1, 2))[2]]; "
+                    "c = s.merge(tuple(k for k in (0, 1))[0], tuple(g(k) for k in (1, 2))[0]); "
+                    "d = t[tuple(k for k in (0, 1))[1]:tuple(k for k in (2, 3))[1]]; "
+                    "return (a, b, c.len, c.volume, d[0], d.len); }"));
+    TaskContext t{"t", {0}, {1}, nullptr, std::nullopt};
+    auto r = interp_->call(*interp_->function("f"), {TaskRef{&t}});
+    ASSERT_TRUE(std::holds_alternative<Value>(r)) << std::get<lang::Diagnostic>(r).message;
+    // s = (2, 2, 4); s.merge(0, 1) = (4, 4); t[1:3] = (6, 7).
+    EXPECT_EQ(std::get<Tuple>(std::get<Value>(r)).items, (std::vector<std::int64_t>{7, 4, 2, 16, 6, 2}));
+  }
+}
+
 }  // namespace
 }  // namespace mage::mapping
