@@ -21,7 +21,7 @@ EnginePlatform two_processors() {
   p.processors = {{"n0.P0", 0}, {"n0.P1", 0}};
   p.memories = {{"n0.M0", 0, 0}, {"n0.M1", 0, 0}};
   p.links = {{"M0->M1", 1e9, 0}, {"M1->M0", 1e9, 0}};
-  p.routes = {{{}, {0}}, {{1}, {}}};
+  p.routes = {{{0, 1}, {0}}, {{1, 0}, {1}}};
   return p;
 }
 
