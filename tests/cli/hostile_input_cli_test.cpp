@@ -18,6 +18,22 @@ namespace fs = std::filesystem;
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
+// AddressSanitizer reserves terabytes of address space for its shadow memory, so a sanitized binary
+// cannot start under `ulimit -v`; the address-limit cases run in the ordinary build only.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kAddressSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kAddressSanitizer = true;
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+#define SKIP_UNDER_ADDRESS_SANITIZER() \
+  if (kAddressSanitizer) GTEST_SKIP() << "an address-space limit cannot be tested under AddressSanitizer"
+
 // A process killed by a signal (an abort) reads as exit code -1 in the fixture.
 void no_abort(const Result& r) {
   EXPECT_NE(r.code, -1) << r.err;
@@ -161,6 +177,7 @@ TEST_F(Cli, HugeMachineFiguresAreRefusedNotInfinite) {
 // SimGrid's default 8 MiB actor stacks reserved gigabytes of address space on 64 nodes: under a 4 GB
 // limit the simulator process died (signal 6) although it used under 100 MB.
 TEST_F(Cli, SixtyFourNodesSimulateUnderAFourGigabyteAddressLimit) {
+  SKIP_UNDER_ADDRESS_SANITIZER();
   auto r = run("ulimit -v 4194304 && '" + std::string(MAGE_BINARY) +
                "' sim --app stencil --machine p100x4 --nodes 64 --mapper expert --param steps=1 --param warmup=1 "
                "--format json");
@@ -173,6 +190,7 @@ TEST_F(Cli, SixtyFourNodesSimulateUnderAFourGigabyteAddressLimit) {
 // A simulator process that fails for want of memory is not the mapper's fault: the message says so and
 // does not send the user looking for a dependence cycle.
 TEST_F(Cli, ASimulatorOutOfMemoryIsNotBlamedOnTheMapper) {
+  SKIP_UNDER_ADDRESS_SANITIZER();
   auto r = run("ulimit -v 160000 && '" + std::string(MAGE_BINARY) +
                "' sim --app stencil --machine p100x4 --nodes 64 --mapper expert --param steps=1 --param warmup=1 "
                "--format json");
@@ -190,6 +208,7 @@ TEST_F(Cli, ASimulatorOutOfMemoryIsNotBlamedOnTheMapper) {
 // Thousands of nodes: a clear limit error within seconds, not `bad_alloc` after minutes (the planner
 // counts point tasks before building them, and routes are kept only for the memory pairs copies use).
 TEST_F(Cli, ThousandsOfNodesGiveALimitErrorWithinSeconds) {
+  SKIP_UNDER_ADDRESS_SANITIZER();
   auto start = std::chrono::steady_clock::now();
   auto r = run("ulimit -v 4194304 && '" + std::string(MAGE_BINARY) +
                "' sim --app cannon --machine cpu --nodes 4096 --mapper default");
