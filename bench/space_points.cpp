@@ -21,17 +21,13 @@
 #include "search/optimizer.hpp"
 #include "search/sim_evaluator.hpp"
 
+#include "list_option.hpp"
+
 namespace {
 
 using namespace mage;
 
-std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream in(s);
-  for (std::string item; std::getline(in, item, ',');)
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
+using bench::split;
 
 }  // namespace
 

@@ -9,15 +9,12 @@
 #include "mapping/launch_map.hpp"
 #include "mapping/policy.hpp"
 
+#include "mapping/machine_spec_util.hpp"
+
 namespace mage::mapping {
 namespace {
 
-MachineDesc spec(const std::string& s) {
-  lang::Diagnostics d;
-  auto m = parse_machine_spec(s, d);
-  EXPECT_TRUE(m) << lang::render_text(d, nullptr);
-  return *m;
-}
+using test_util::spec;
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

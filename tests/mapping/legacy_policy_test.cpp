@@ -11,15 +11,12 @@
 #include "mapping/interpreter.hpp"
 #include "mapping/policy.hpp"
 
+#include "mapping/machine_spec_util.hpp"
+
 namespace mage::mapping {
 namespace {
 
-MachineDesc spec(const std::string& s) {
-  lang::Diagnostics d;
-  auto m = parse_machine_spec(s, d);
-  EXPECT_TRUE(m) << lang::render_text(d, nullptr);
-  return *m;
-}
+using test_util::spec;
 
 constexpr const char* kMachine = "nodes=2,gpus=4,cpus=8,omps=2";
 

@@ -6,15 +6,12 @@
 
 #include "mapping/launch_map.hpp"
 
+#include "mapping/machine_spec_util.hpp"
+
 namespace mage::mapping {
 namespace {
 
-MachineDesc spec(const std::string& s) {
-  lang::Diagnostics d;
-  auto m = parse_machine_spec(s, d);
-  EXPECT_TRUE(m) << lang::render_text(d, nullptr);
-  return *m;
-}
+using test_util::spec;
 
 std::unique_ptr<Policy> compile(const std::string& text, const std::string& machine = "nodes=2,gpus=4,cpus=8,omps=2") {
   lang::Diagnostics d;
